@@ -1,0 +1,63 @@
+import { relative } from 'node:path';
+import { ARCH_NAMES, parseArchList } from '../arch.ts';
+import { scheduleBuilds, requireBuildTools } from '../builds.ts';
+import type { BuildOutcome } from '../build.ts';
+import type { Command } from '../cli.ts';
+import { UserError } from '../errors.ts';
+import { loadSeries, type Series } from '../series.ts';
+import { resolveSource } from '../source.ts';
+import { formatDuration } from '../printer.ts';
+
+export function parseSeriesOption(value: string | undefined): Series[] {
+  if (value === undefined || value === 'none') return [];
+  return value.split(',').map((s) => s.trim()).filter(Boolean).map((name) => loadSeries(name));
+}
+
+export function parseJobs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`--jobs expects a positive integer, got "${value}".`);
+  return n;
+}
+
+export const buildCommand: Command = {
+  summary: 'build kernels for the given arches, baseline and with a patch series',
+  options: {
+    arch: { type: 'string', default: ARCH_NAMES.join(','), description: `comma-separated arches (${ARCH_NAMES.join(', ')})` },
+    series: { type: 'string', default: 'none', description: 'patch series under patches/ (comma-separated), or none' },
+    'kernel-src': { type: 'string', description: 'kernel tree to build (default: Debian linux-source-6.1)' },
+    fragments: { type: 'string', description: 'comma-separated feature fragments (default: per arch)' },
+    jobs: { type: 'string', description: 'make -j (default: number of cores)' },
+  },
+  async run(values) {
+    const arches = parseArchList(values.arch as string);
+    const series = parseSeriesOption(values.series as string | undefined);
+    const fragments = typeof values.fragments === 'string' ? values.fragments.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    const jobs = parseJobs(values.jobs as string | undefined);
+    requireBuildTools(arches);
+    const source = await resolveSource(values['kernel-src'] as string | undefined);
+    process.stdout.write(`kernel ${source.version} from ${source.origin}\n`);
+    const builds = scheduleBuilds({
+      source,
+      arches,
+      series,
+      ...(fragments ? { fragments: () => fragments } : {}),
+      ...(jobs ? { jobs } : {}),
+      onEvent: (e) => {
+        if (e.type === 'start') process.stdout.write(`building ${e.arch}/${e.variant}\n`);
+      },
+    });
+    const outcomes = await Promise.all(builds.values());
+    for (const o of outcomes) process.stdout.write(`${describeOutcome(o)}\n`);
+    return outcomes.every((o) => o.ok) ? 0 : 1;
+  },
+};
+
+export function describeOutcome(o: BuildOutcome): string {
+  const head = `${o.arch}/${o.variant}`.padEnd(28);
+  if (!o.ok) {
+    return `${head} FAILED after ${formatDuration(o.durationMs)}; log: ${o.log}\n    ${o.errors.join('\n    ')}`;
+  }
+  const dropped = o.droppedBySeries.length ? ` (series removed ${o.droppedBySeries.join(', ')})` : '';
+  return `${head} ${o.how.padEnd(11)} ${formatDuration(o.durationMs).padStart(7)}  ${o.image}${dropped}\n    vmlinux ${relative(o.dir, o.vmlinux)}, System.map, .config, log in ${o.dir}`;
+}

@@ -1,0 +1,23 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+
+export function sha256(...parts: readonly (string | Buffer)[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) {
+    h.update(p);
+    // A separator so that ("ab","c") and ("a","bc") differ.
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** The short form used in directory names. */
+export function short(hash: string): string {
+  return hash.slice(0, 12);
+}
