@@ -11,6 +11,8 @@ export interface ArchSpec {
   readonly crossCompile: string;
   /** Debian package that provides that toolchain. */
   readonly toolchainPackage: string;
+  /** libc for the static guest init (only "recommended" by the compiler package). */
+  readonly libcPackage: string;
   /** The make target that produces the bootable image. */
   readonly imageTarget: string;
   /** The bootable image, relative to the build directory. */
@@ -26,6 +28,7 @@ export const ARCHES = {
     linuxArch: 'arm64',
     crossCompile: 'aarch64-linux-gnu-',
     toolchainPackage: 'gcc-aarch64-linux-gnu',
+    libcPackage: 'libc6-dev-arm64-cross',
     imageTarget: 'Image',
     imagePath: 'arch/arm64/boot/Image',
     baseFragment: 'base-arm64',
@@ -35,6 +38,7 @@ export const ARCHES = {
     linuxArch: 'arm',
     crossCompile: 'arm-linux-gnueabi-',
     toolchainPackage: 'gcc-arm-linux-gnueabi',
+    libcPackage: 'libc6-dev-armel-cross',
     imageTarget: 'zImage',
     imagePath: 'arch/arm/boot/zImage',
     baseFragment: 'base-arm',
@@ -44,6 +48,7 @@ export const ARCHES = {
     linuxArch: 'mips',
     crossCompile: 'mips-linux-gnu-',
     toolchainPackage: 'gcc-mips-linux-gnu',
+    libcPackage: 'libc6-dev-mips-cross',
     // malta boots the ELF vmlinux directly.
     imageTarget: 'vmlinux',
     imagePath: 'vmlinux',

@@ -7,6 +7,7 @@ import { ARCH_NAMES, parseArchList } from './arch.ts';
 import { isReportable, UserError } from './errors.ts';
 import { installSignalHandlers } from './proc.ts';
 import { buildCommand } from './commands/build.ts';
+import { bootCommand } from './commands/boot.ts';
 import { setupCommand } from './commands/setup.ts';
 
 export interface OptionSpec {
@@ -28,6 +29,7 @@ export interface Command {
 
 const COMMANDS: Record<string, Command> = {
   build: buildCommand,
+  boot: bootCommand,
   setup: setupCommand,
 };
 

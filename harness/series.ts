@@ -102,3 +102,21 @@ export function loadSeries(nameOrPath: string, dir = PATCH_DIR): Series {
   });
   return { name, dir: seriesDir, patches, hash: sha256(...patches.flatMap((p) => [p.file, String(p.strip), p.sha256])) };
 }
+
+/**
+ * Stack series into one variant, applied left to right: "arm64-early-cma-reserve+cma-dynamic-areas"
+ * is the 5.9-era arm64 order with the CMA patch on top.
+ */
+export function loadStackedSeries(spec: string, dir = PATCH_DIR): Series {
+  const parts = spec.split('+').map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0) throw new UserError(`"${spec}" names no series. Use a series name, several joined by "+", or none.`);
+  if (parts.length === 1) return loadSeries(parts[0]!, dir);
+  const loaded = parts.map((p) => loadSeries(p, dir));
+  const patches = loaded.flatMap((s) => s.patches);
+  return {
+    name: loaded.map((s) => s.name).join('+'),
+    dir: loaded[0]!.dir,
+    patches,
+    hash: sha256(...patches.flatMap((p) => [p.file, String(p.strip), p.sha256])),
+  };
+}

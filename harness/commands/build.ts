@@ -4,13 +4,13 @@ import { scheduleBuilds, requireBuildTools } from '../builds.ts';
 import type { BuildOutcome } from '../build.ts';
 import type { Command } from '../cli.ts';
 import { UserError } from '../errors.ts';
-import { loadSeries, type Series } from '../series.ts';
+import { loadStackedSeries, type Series } from '../series.ts';
 import { resolveSource } from '../source.ts';
 import { formatDuration } from '../printer.ts';
 
 export function parseSeriesOption(value: string | undefined): Series[] {
   if (value === undefined || value === 'none') return [];
-  return value.split(',').map((s) => s.trim()).filter(Boolean).map((name) => loadSeries(name));
+  return value.split(',').map((s) => s.trim()).filter(Boolean).map((name) => loadStackedSeries(name));
 }
 
 export function parseJobs(value: string | undefined): number | undefined {
@@ -24,7 +24,7 @@ export const buildCommand: Command = {
   summary: 'build kernels for the given arches, baseline and with a patch series',
   options: {
     arch: { type: 'string', default: ARCH_NAMES.join(','), description: `comma-separated arches (${ARCH_NAMES.join(', ')})` },
-    series: { type: 'string', default: 'none', description: 'patch series under patches/ (comma-separated), or none' },
+    series: { type: 'string', default: 'none', description: 'patch series under patches/ (comma-separated variants; a+b stacks b on a), or none' },
     'kernel-src': { type: 'string', description: 'kernel tree to build (default: Debian linux-source-6.1)' },
     fragments: { type: 'string', description: 'comma-separated feature fragments (default: per arch)' },
     jobs: { type: 'string', description: 'make -j (default: number of cores)' },

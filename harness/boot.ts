@@ -1,0 +1,154 @@
+/**
+ * Boot one kernel on QEMU, follow its console as it streams, and stop QEMU as soon as the
+ * verdict is known. The raw console is written to disk as it arrives (memory stays bounded
+ * whatever the guest prints); a second log carries each line's time since QEMU started.
+ */
+import { execa } from 'execa';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import type { ArchName } from './arch.ts';
+import { writeFileAtomic } from './atomic.ts';
+import { ConsoleMonitor, DEFAULT_MONITOR, decideVerdict, type MonitorOptions, type StopReason, type Verdict, type CrashSighting } from './console.ts';
+import type { GuestReport } from './guest-report.ts';
+import { MACHINES } from './machines.ts';
+import type { MachineConfig } from './profile.ts';
+import { killGroup, track } from './proc.ts';
+import { qemuArgv } from './qemu.ts';
+import { requireTools } from './tools.ts';
+
+export interface BootJob {
+  /** Unique within a run; names the output directory and the QEMU process. */
+  readonly id: string;
+  readonly machine: MachineConfig;
+  readonly kernel: string;
+  readonly initrd: string;
+  readonly outDir: string;
+  readonly dtb?: string;
+  readonly monitor?: Partial<MonitorOptions>;
+}
+
+export interface BootResult {
+  readonly id: string;
+  readonly arch: ArchName;
+  readonly profile: string;
+  readonly verdict: Verdict;
+  /** One line saying why: the panic line, the hang window, QEMU's complaint. */
+  readonly reason: string;
+  readonly stopReason?: StopReason;
+  readonly firstCrash?: CrashSighting;
+  /** When the verdict was known, in ms since QEMU started. */
+  readonly decidedAtMs: number;
+  readonly durationMs: number;
+  readonly report: GuestReport;
+  readonly consoleLog: string;
+  readonly timedLog: string;
+  readonly qemu: { readonly argv: readonly string[]; readonly exitCode?: number; readonly signal?: string; readonly stderr: string };
+}
+
+/** Longest line kept whole; a guest printing megabytes without a newline is cut into pieces. */
+const MAX_LINE = 64 * 1024;
+
+/** Whether this QEMU supports -sandbox (built with seccomp); probed once per binary. */
+const sandboxSupport = new Map<string, Promise<boolean>>();
+function supportsSandbox(qemu: string): Promise<boolean> {
+  let p = sandboxSupport.get(qemu);
+  if (!p) {
+    p = execa(qemu, ['-sandbox', 'on', '-M', 'none', '-S', '-display', 'none', '-monitor', 'none', '-version'], { reject: false, timeout: 10_000 }).then((r) => r.exitCode === 0);
+    sandboxSupport.set(qemu, p);
+  }
+  return p;
+}
+
+export async function bootKernel(job: BootJob): Promise<BootResult> {
+  const spec = MACHINES[job.machine.arch];
+  requireTools({ [spec.qemu]: spec.qemuPackage }, `Booting ${job.machine.arch}`);
+  mkdirSync(job.outDir, { recursive: true });
+  const options = { ...DEFAULT_MONITOR, ...job.monitor };
+  const { file, args } = qemuArgv({
+    machine: job.machine,
+    kernel: job.kernel,
+    initrd: job.initrd,
+    name: `bootlab-${job.id}`,
+    sandbox: await supportsSandbox(spec.qemu),
+    ...(job.dtb ? { dtb: job.dtb } : {}),
+  });
+  const consoleLog = join(job.outDir, 'console.log');
+  const timedLog = join(job.outDir, 'console.timed.log');
+  const raw = createWriteStream(consoleLog);
+  const timed = createWriteStream(timedLog);
+  const monitor = new ConsoleMonitor(options);
+  const started = performance.now();
+  const now = (): number => Math.round(performance.now() - started);
+
+  const child = execa(file, args, { detached: true, cleanup: false, reject: false, stdin: 'ignore', buffer: { stdout: false, stderr: true }, encoding: 'buffer', stripFinalNewline: false });
+  track(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < 64 * 1024) stderr += chunk.toString('utf8');
+  });
+
+  let partial = '';
+  const emitLine = (line: string): void => {
+    const t = now();
+    timed.write(`[+${(t / 1000).toFixed(3)}s] ${line}\n`);
+    monitor.feed(line, t);
+  };
+  child.stdout?.on('data', (chunk: Buffer) => {
+    raw.write(chunk);
+    monitor.touch(now());
+    partial += chunk.toString('latin1');
+    let nl: number;
+    while ((nl = partial.indexOf('\n')) >= 0) {
+      emitLine(partial.slice(0, nl).replace(/\r+$/, ''));
+      partial = partial.slice(nl + 1);
+    }
+    while (partial.length > MAX_LINE) {
+      emitLine(partial.slice(0, MAX_LINE));
+      partial = partial.slice(MAX_LINE);
+    }
+  });
+
+  let stop: StopReason | undefined;
+  let decidedAtMs: number | undefined;
+  const timer = setInterval(() => {
+    if (stop) return;
+    stop = monitor.check(now());
+    if (stop && child.pid !== undefined) {
+      decidedAtMs = now();
+      killGroup(child.pid);
+    }
+  }, 50);
+  const exit = await child;
+  clearInterval(timer);
+  if (partial) emitLine(partial);
+  await Promise.all([closeStream(raw), closeStream(timed)]);
+  if (child.pid !== undefined) killGroup(child.pid);
+
+  const { verdict, reason } = decideVerdict(monitor, stop, {
+    exitCode: exit.exitCode,
+    signal: exit.signal,
+    killedByUs: stop !== undefined,
+    stderr,
+  });
+  const result: BootResult = {
+    id: job.id,
+    arch: job.machine.arch,
+    profile: job.machine.profile,
+    verdict,
+    reason,
+    ...(stop ? { stopReason: stop } : {}),
+    ...(monitor.firstCrash ? { firstCrash: monitor.firstCrash } : {}),
+    decidedAtMs: decidedAtMs ?? now(),
+    durationMs: now(),
+    report: monitor.guestReport(),
+    consoleLog,
+    timedLog,
+    qemu: { argv: [file, ...args], ...(exit.exitCode !== undefined ? { exitCode: exit.exitCode } : {}), ...(exit.signal ? { signal: exit.signal } : {}), stderr },
+  };
+  writeFileAtomic(join(job.outDir, 'boot.json'), JSON.stringify(result, null, 2));
+  return result;
+}
+
+function closeStream(s: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}

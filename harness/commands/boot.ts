@@ -1,0 +1,124 @@
+import PQueue from 'p-queue';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ARCH_NAMES, parseArchList, type ArchName } from '../arch.ts';
+import { bootKernel, type BootResult } from '../boot.ts';
+import { scheduleBuilds, requireBuildTools, buildKey } from '../builds.ts';
+import type { Command, OptionValues } from '../cli.ts';
+import { UserError } from '../errors.ts';
+import { guestInitramfs } from '../image/initramfs.ts';
+import { parseKconfig } from '../kconfig.ts';
+import { REPO_ROOT } from '../paths.ts';
+import { formatDuration } from '../printer.ts';
+import { findProfile, loadProfiles, machineConfig, type Profile } from '../profile.ts';
+import { resolveSource } from '../source.ts';
+import { parseJobs, parseSeriesOption } from './build.ts';
+
+function seconds(value: OptionValues[string], option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== 'string' || !Number.isFinite(n) || n <= 0) throw new UserError(`--${option} expects a positive number of seconds, got "${String(value)}".`);
+  return n * 1000;
+}
+
+function runId(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+}
+
+export const bootCommand: Command = {
+  summary: 'build (or reuse) kernels and boot them in QEMU with the given profiles',
+  options: {
+    arch: { type: 'string', default: 'arm64', description: `comma-separated arches (${ARCH_NAMES.join(', ')})` },
+    profile: { type: 'string', default: 'default', description: 'comma-separated boot profiles from configs/profiles.json' },
+    series: { type: 'string', default: 'none', description: 'boot the kernel patched with this series (and the baseline)' },
+    kernel: { type: 'string', description: 'boot this prebuilt image instead of building (one arch)' },
+    'kernel-src': { type: 'string', description: 'kernel tree to build (default: Debian linux-source-6.1)' },
+    inactivity: { type: 'string', description: 'seconds without console output before a hang verdict (default 30)' },
+    timeout: { type: 'string', description: 'overall seconds per boot (default 300)' },
+    parallel: { type: 'string', description: 'boots at once (default: number of cores)' },
+    out: { type: 'string', description: 'results directory (default: results/boot-<time>)' },
+    json: { type: 'boolean', default: false, description: 'print the results as JSON' },
+  },
+  async run(values) {
+    const arches = parseArchList(values.arch as string);
+    const profiles = loadProfiles();
+    const wanted: Profile[] = (values.profile as string).split(',').map((p) => findProfile(p.trim(), profiles));
+    // Impossible machines are rejected before anything is built or booted.
+    for (const arch of arches) for (const p of wanted) machineConfig(arch, p);
+    const inactivityMs = seconds(values.inactivity, 'inactivity');
+    const timeoutMs = seconds(values.timeout, 'timeout');
+    const parallel = parseJobs(values.parallel as string | undefined) ?? availableParallelism();
+    const outRoot = resolve((values.out as string | undefined) ?? join(REPO_ROOT, 'results', `boot-${runId()}`));
+    const monitor = { ...(inactivityMs ? { inactivityMs } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+
+    type Target = { arch: ArchName; variant: string; kernel: Promise<{ image: string; config?: string } | undefined> };
+    const targets: Target[] = [];
+    if (typeof values.kernel === 'string') {
+      if (arches.length !== 1) throw new UserError('--kernel boots one prebuilt image: give exactly one --arch.');
+      const image = resolve(values.kernel);
+      if (!existsSync(image)) throw new UserError(`--kernel ${image}: no such file.`);
+      targets.push({ arch: arches[0]!, variant: 'prebuilt', kernel: Promise.resolve({ image }) });
+    } else {
+      const series = parseSeriesOption(values.series as string | undefined);
+      requireBuildTools(arches);
+      const source = await resolveSource(values['kernel-src'] as string | undefined);
+      const builds = scheduleBuilds({ source, arches, series });
+      for (const arch of arches) {
+        for (const variant of ['baseline', ...series.map((s) => s.name)]) {
+          const kernel = builds.get(buildKey(arch, variant))!.then((b) => {
+            if (!b.ok) {
+              process.stderr.write(`${arch}/${variant}: build failed, not booted; log: ${b.log}\n    ${b.errors.join('\n    ')}\n`);
+              return undefined;
+            }
+            return { image: b.image, config: b.config };
+          });
+          targets.push({ arch, variant, kernel });
+        }
+      }
+    }
+
+    const queue = new PQueue({ concurrency: parallel });
+    const boots: Promise<BootResult | undefined>[] = [];
+    for (const t of targets) {
+      const initrd = guestInitramfs(t.arch);
+      for (const p of wanted) {
+        boots.push(
+          t.kernel.then(async (k) => {
+            if (!k) return undefined;
+            const hasNuma = k.config ? parseKconfig(readFileSync(k.config, 'utf8')).get('CONFIG_NUMA') === 'y' : undefined;
+            const machine = machineConfig(t.arch, p, hasNuma);
+            const id = `${t.arch}-${t.variant}-${p.name}`;
+            const job = { id, machine, kernel: k.image, initrd: await initrd, outDir: join(outRoot, id), monitor };
+            return queue.add(async () => {
+              const r = await bootKernel(job);
+              if (!values.json) process.stdout.write(`${describeBoot(r, t.variant)}\n`);
+              return r;
+            }, { throwOnTimeout: true });
+          }),
+        );
+      }
+    }
+    const results = (await Promise.all(boots)).filter((r): r is BootResult => r !== undefined);
+    if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    else process.stdout.write(`results in ${outRoot}\n`);
+    if (results.length < boots.length) return 1;
+    return results.every((r) => r.verdict === 'pass') ? 0 : results.some((r) => r.verdict === 'infra-error') ? 3 : 1;
+  },
+};
+
+export function describeBoot(r: BootResult, variant: string): string {
+  const head = `${r.arch}/${variant}/${r.profile}`.padEnd(36);
+  const lines = [`${head} ${r.verdict.padEnd(11)} ${formatDuration(r.decidedAtMs).padStart(7)}  ${r.reason}`];
+  const page = r.report.pageSize ?? 4096;
+  for (const a of r.report.areas) {
+    const alloc = r.report.alloc[a.name];
+    lines.push(
+      `    cma ${a.name.padEnd(12)} ${((a.count * page) / 2 ** 20).toFixed(0).padStart(6)} MiB at 0x${(a.basePfn * page).toString(16)}` +
+        `${a.count === 0 ? ' (not activated)' : ''}${alloc ? `  alloc ${alloc.ok ? 'ok' : `FAILED ${alloc.detail}`}` : ''}`,
+    );
+  }
+  if (r.report.cmaTotalKiB !== undefined) lines.push(`    CmaTotal ${r.report.cmaTotalKiB} kB, CmaFree ${r.report.cmaFreeKiB ?? '?'} kB`);
+  lines.push(`    console: ${r.consoleLog}`);
+  return lines.join('\n');
+}

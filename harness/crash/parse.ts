@@ -1,0 +1,463 @@
+/**
+ * Crash reports out of a kernel console log, after syzkaller's pkg/report: find each report's
+ * header with the table in oopses.ts, follow it to its end marker (or the end of its call
+ * trace), fold in the panic it causes, and name it "<kind> in <guilty function>".
+ *
+ * Pure and linear in the size of the log; never throws, whatever it is given.
+ */
+import { toConsoleLine, type ConsoleLine } from './console.ts';
+import { END_PANIC, END_TRACE, IRQ_ENTRY, matchHeader, ORPHAN_PANIC, PANIC, PLUMBING, type HeaderMatch, type OopsRow } from './oopses.ts';
+import { TraceReader, TRACE_START, parseLocation, parsePcLine, pcAddresses, registersOf, startsTraceImplicitly } from './stack.ts';
+import type { CodeLocation, CrashKind, CrashReport, StackFrame } from './types.ts';
+
+export type { CodeLocation, CrashKind, CrashReport, StackFrame } from './types.ts';
+export { CRASH_KINDS } from './types.ts';
+
+/**
+ * True when a console line starts (or continues) a crash report: for a streaming monitor that
+ * wants to know a crash is under way before the whole report has arrived.
+ */
+export function isCrashLine(line: string): boolean {
+  return matchHeader(toConsoleLine(line).text) !== undefined;
+}
+
+/**
+ * True for panic()'s last line, "---[ end Kernel panic - not syncing: ... ]---". Nothing the
+ * kernel prints comes after it, and with panic=-1 this early QEMU just spins: stop it here.
+ */
+export function isEndOfPanic(line: string): boolean {
+  return END_PANIC.test(toConsoleLine(line).text);
+}
+
+/** Every crash report in the log, in order. A log without a crash gives []. */
+export function parseCrashes(log: string): CrashReport[] {
+  const lines = log.split('\n').map(toConsoleLine);
+  const reports: CrashReport[] = [];
+  for (let i = 0; i < lines.length; ) {
+    const header = matchHeader(lines[i]!.text);
+    if (header === undefined) {
+      i++;
+      continue;
+    }
+    const { report, next } = collect(lines, i, header);
+    reports.push(report);
+    i = Math.max(next, i + 1);
+  }
+  return reports;
+}
+
+/** The "cut here" line __warn and the arm fault path print first, and KASAN's opening rule. */
+const CUT_HERE = /^(?:-{5,}\[ cut here \]-{5,}|8<-{3} cut here -{3}|={20,})\s*$/;
+/** A report that has not reached its end after this many lines was cut short. */
+const MAX_REPORT_LINES = 400;
+/** How far after a finished report its panic may still come (x86 repeats the registers first). */
+const TAIL_WINDOW = 50;
+/**
+ * Lines a report is made of, beyond frames and registers. When a report is cut short it ends at
+ * the last of these, so boot chatter after a truncated oops is not swallowed.
+ */
+const REPORT_LINE =
+  /^\s*(?:Mem abort info|Data abort info|[A-Z]{2,4}2? = |Internal error|Oops|Modules linked in|CPU: |Hardware name|Workqueue|pstate|[pl][cr] :|sp :|PC is at|LR is at|Flags:|Control:|Register r\d+ information|Process |Stack|Call [Tt]race|Backtrace|Code:|Exception stack|#PF:|PGD |RIP:|Read of size|Write of size|The buggy address|Allocated by task|Freed by task|Last potentially|Memory state around|epc|ra |Status:|Cause |BadVA|PrId|Hi |Lo |\$ ?\d|task:|Task dump|Not tainted|Tainted:|"echo 0|irq event stamp|hardirqs last|softirqs last|Kernel Offset|SMP: stopping|CPU features|Memory Limit|Rebooting in|note: |Fixing recursive fault|rcu: |\(t=|Sending NMI|NMI backtrace|\[[0-9a-f]+\] |user pgtable|swapper pgtable|pgd = |---\[ end)/;
+
+type Phase = 'body' | 'tail' | 'panic';
+
+/**
+ * Follow one report from its header. Returns the report and the line the scan resumes at.
+ *
+ * Phases: 'body' until the report's own end (its end marker, or for 'trace' rows the end of
+ * the first call trace); then 'tail', a short window in which the panic this crash causes may
+ * still arrive; 'panic' once a panic is folded in, until "---[ end Kernel panic".
+ */
+function collect(lines: readonly ConsoleLine[], start: number, header: HeaderMatch): { report: CrashReport; next: number } {
+  const row = header.row;
+  const context = lines[start]!.caller;
+  const builder = new ReportBuilder(header, lines[start]!.text);
+  const included: number[] = [];
+  const previous = lines[start - 1];
+  if (previous !== undefined && previous.caller === context && CUT_HERE.test(previous.text)) included.push(start - 1);
+  included.push(start);
+
+  let phase: Phase = 'body';
+  let ownEnd = false; // the report reached its end marker or finished its trace
+  let lastUseful = start; // where a report that is cut short ends
+  let tailFrom = -1;
+  let pending: number[] = [];
+  let next = lines.length;
+
+  const take = (j: number, text: string): void => {
+    included.push(j);
+    if (builder.feed(text, j) || REPORT_LINE.test(text)) lastUseful = j;
+  };
+  const cutShort = (): void => {
+    while (included.length > 1 && included.at(-1)! > lastUseful) included.pop();
+  };
+
+  let j = start + 1;
+  for (; j < lines.length; j++) {
+    const line = lines[j]!;
+    const found = matchHeader(line.text);
+    const panic = found?.row.kind === 'panic' ? found : undefined;
+    // With CONFIG_PRINTK_CALLER, lines of another task or CPU are interleaved, not ours. A
+    // panic is ours wherever it runs: it is what this crash leads to.
+    if (context !== undefined && line.caller !== undefined && line.caller !== context && panic === undefined && found === undefined) continue;
+
+    if (phase === 'tail') {
+      if (panic && row.panics?.test(panic.groups[1] ?? '')) {
+        for (const p of pending) take(p, lines[p]!.text);
+        pending = [];
+        take(j, line.text);
+        builder.foldPanic(panic);
+        phase = 'panic';
+        continue;
+      }
+      if (found !== undefined || j - tailFrom > TAIL_WINDOW) break;
+      pending.push(j);
+      continue;
+    }
+
+    if (phase === 'panic') {
+      if (found !== undefined && panic === undefined) {
+        cutShort();
+        next = j;
+        break;
+      }
+      take(j, line.text);
+      if (END_PANIC.test(line.text)) {
+        lastUseful = j;
+        next = j + 1;
+        break;
+      }
+      if (j - start > MAX_REPORT_LINES) {
+        cutShort();
+        next = lastUseful + 1;
+        break;
+      }
+      continue;
+    }
+
+    // phase === 'body'
+    if (found !== undefined) {
+      if (panic !== undefined) {
+        take(j, line.text);
+        builder.foldPanic(panic);
+        if (row.kind === 'panic') {
+          // A second panic inside a panic report ("Fixing recursive fault"): same report.
+          continue;
+        }
+        phase = 'panic';
+        continue;
+      }
+      if (found.row.continues?.includes(row.kind)) {
+        take(j, line.text);
+        builder.endTrace();
+        continue;
+      }
+      cutShort();
+      next = j;
+      break;
+    }
+    if (j - start > MAX_REPORT_LINES) {
+      cutShort();
+      next = lastUseful + 1;
+      break;
+    }
+    take(j, line.text);
+    const marker = row.end === 'trace' ? END_TRACE : row.end;
+    if (marker.test(line.text) || (row.kind !== 'panic' && END_TRACE.test(line.text))) {
+      ownEnd = true;
+      lastUseful = j;
+      phase = 'tail';
+      tailFrom = j;
+      if (row.kind === 'panic') {
+        next = j + 1;
+        break;
+      }
+      continue;
+    }
+    if (row.end === 'trace' && builder.traceDone) {
+      // The line that ended the trace is not part of it: it and whatever came between wait in
+      // the tail for a panic to claim them.
+      ownEnd = true;
+      tailFrom = builder.traceLastLine;
+      while (included.length > 1 && included.at(-1)! > tailFrom) pending.unshift(included.pop()!);
+      lastUseful = tailFrom;
+      phase = 'tail';
+    }
+  }
+
+  if (j >= lines.length) {
+    // End of log: a report still in its body was truncated; trailing lines that are not
+    // report lines (a QEMU message, a shell prompt) are not part of it.
+    if (phase !== 'tail') cutShort();
+    next = lines.length;
+  }
+  if (phase === 'tail') {
+    // The tail held no panic of ours: the report ends with its own end, and the scan goes on
+    // right after it so nothing in the window is missed.
+    next = tailFrom + 1;
+  }
+
+  return {
+    report: builder.build(lines, included, ownEnd),
+    next: Math.max(next, start + 1),
+  };
+}
+
+/** One report's facts, accumulated line by line. */
+class ReportBuilder {
+  private readonly row: OopsRow;
+  private readonly groups: readonly (string | undefined)[];
+  private readonly headerText: string;
+  private trace: TraceReader | undefined;
+  private traceSeen = false;
+  /** True once the first call trace with frames has ended. */
+  traceDone = false;
+  traceLastLine = -1;
+  frames: readonly StackFrame[] = [];
+  private pc: CodeLocation | undefined;
+  private lr: CodeLocation | undefined;
+  private readonly pcAddr: { pc?: string; lr?: string } = {};
+  private readonly registers: Record<string, string> = {};
+  private cpu: number | undefined;
+  private pid: number | undefined;
+  private comm: string | undefined;
+  private taint: string | undefined;
+  private kernelVersion: string | undefined;
+  private faultAddress: string | undefined;
+  private detail: string | undefined;
+  private panicMessage: string | undefined;
+
+  constructor(header: HeaderMatch, text: string) {
+    this.row = header.row;
+    this.groups = header.groups;
+    this.headerText = text;
+    this.feedFacts(text);
+  }
+
+  /** Feed one line of the report. Returns true when the line was recognised as report content. */
+  feed(text: string, index: number): boolean {
+    if (this.trace !== undefined) {
+      if (this.trace.feed(text, index)) return true;
+      this.endTrace();
+    }
+    if (!this.traceDone && (TRACE_START.test(text) || startsTraceImplicitly(text))) {
+      this.traceSeen = true;
+      this.trace = new TraceReader();
+      if (TRACE_START.test(text)) this.trace.lastLine = index;
+      else this.trace.feed(text, index);
+      return true;
+    }
+    return this.feedFacts(text);
+  }
+
+  /** A header that continues or ends the report closes any trace in progress. */
+  endTrace(): void {
+    const trace = this.trace;
+    if (trace === undefined) return;
+    this.trace = undefined;
+    if (trace.frames.length > 0 && !this.traceDone) {
+      this.frames = trace.frames;
+      this.traceDone = true;
+      this.traceLastLine = trace.lastLine;
+    }
+  }
+
+  foldPanic(panic: HeaderMatch): void {
+    this.endTrace();
+    this.panicMessage ??= (panic.groups[1] ?? '').trim();
+  }
+
+  private feedFacts(text: string): boolean {
+    let known = false;
+    // The machine state of interest is the first dump; x86 repeats RIP and the registers after
+    // the end marker and the panic dumps its own stack, neither of which may overwrite it.
+    if (!this.traceSeen) {
+      const pcLine = parsePcLine(text);
+      if (pcLine !== undefined) {
+        if (pcLine.reg === 'pc') this.pc ??= pcLine.loc;
+        else this.lr ??= pcLine.loc;
+        known = true;
+      }
+      const addrs = pcAddresses(text);
+      if (addrs.pc !== undefined) this.pcAddr.pc ??= addrs.pc;
+      if (addrs.lr !== undefined) this.pcAddr.lr ??= addrs.lr;
+      for (const [name, value] of registersOf(text)) {
+        if (!Object.hasOwn(this.registers, name)) this.registers[name] = value;
+        known = true;
+      }
+    }
+    if (this.cpu === undefined) {
+      const cpu = CPU_LINE.exec(text);
+      if (cpu) {
+        this.cpu = Number(cpu[1]);
+        this.pid = Number(cpu[2]);
+        this.comm = cpu[3];
+        this.taint ??= taintLetters(cpu[4]!);
+        this.kernelVersion ??= cpu[5];
+        known = true;
+      }
+    }
+    if (this.kernelVersion === undefined) {
+      const t = TAINT_LINE.exec(text);
+      if (t) {
+        this.taint = taintLetters(t[1]!);
+        this.kernelVersion = t[2];
+      }
+    }
+    if (this.comm === undefined) {
+      const task = TASK_LINE.exec(text);
+      if (task) {
+        this.comm = task[1];
+        this.pid = Number(task[2]);
+      }
+    }
+    if (this.faultAddress === undefined) {
+      for (const re of FAULT_ADDRESS) {
+        const m = re.exec(text);
+        if (m) {
+          this.faultAddress = m[1];
+          break;
+        }
+      }
+    }
+    if (this.detail === undefined && this.row.detail !== undefined) {
+      const m = this.row.detail.exec(text);
+      if (m) this.detail = m[1];
+    }
+    return known;
+  }
+
+  build(lines: readonly ConsoleLine[], included: readonly number[], endSeen: boolean): CrashReport {
+    this.endTrace();
+    const first = included[0]!;
+    const last = included.at(-1)!;
+    // A 'trace' row ends with its call trace: having one is having its end.
+    const ownEnd = endSeen || (this.row.end === 'trace' && this.frames.length > 0);
+    const row = this.row;
+    const pc = withAddress(this.pc, this.pcAddr.pc);
+    const lr = withAddress(this.lr, this.pcAddr.lr);
+    const guilty = chooseGuilty(row, this.groups, pc, this.frames);
+    const title = renderTitle(row.title, this.groups, guilty, this.detail);
+
+    let corruptedReason: string | undefined;
+    if (row.kind === 'panic' && ORPHAN_PANIC.test(this.groups[1] ?? '')) {
+      corruptedReason = 'this panic follows a crash whose report is missing from the log';
+    } else if (this.frames.length === 0) {
+      corruptedReason = 'the report has no call trace';
+    } else if (!ownEnd && this.panicMessage === undefined) {
+      corruptedReason = 'the report stops before its end marker';
+    }
+
+    const report: Mutable<CrashReport> = {
+      kind: row.kind,
+      title,
+      header: this.headerText,
+      corrupted: corruptedReason !== undefined,
+      frames: this.frames,
+      registers: { ...this.registers },
+      startLine: first + 1,
+      endLine: last + 1,
+      excerpt: included.map((k) => lines[k]!.clean),
+    };
+    if (guilty !== undefined) report.guiltyFunction = guilty;
+    if (corruptedReason !== undefined) report.corruptedReason = corruptedReason;
+    if (this.panicMessage !== undefined && row.kind !== 'panic') report.panic = this.panicMessage;
+    if (this.faultAddress !== undefined) report.faultAddress = this.faultAddress;
+    if (pc !== undefined) report.pc = pc;
+    if (lr !== undefined) report.lr = lr;
+    if (this.cpu !== undefined) report.cpu = this.cpu;
+    if (this.pid !== undefined) report.pid = this.pid;
+    if (this.comm !== undefined) report.comm = this.comm;
+    if (this.taint !== undefined) report.taint = this.taint;
+    if (this.kernelVersion !== undefined) report.kernelVersion = this.kernelVersion;
+    return report;
+  }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * "CPU: 0 PID: 0 Comm: swapper Not tainted 6.1.0 #1", with 6.10's "UID: 0" and taint flags
+ * ("Tainted: G        W          6.1.0 #1"). The release is the word before " #".
+ */
+const CPU_LINE = /CPU: (-?\d+) (?:UID: \d+ )?PID: (\d+) Comm: (.*?) (Not tainted|Tainted: [A-Z ]*?)\s+([^\s#]\S*)(?:\s+#|\s*$)/;
+/** The hung-task report prints taint and release on a line of their own. */
+const TAINT_LINE = /^\s+(Not tainted|Tainted: [A-Z ]*?)\s+([^\s#]\S*)(?:\s+#|\s*$)/;
+/** sched_show_task(): "task:kworker/u4:1 state:D stack:0 pid:45 ...". */
+const TASK_LINE = /^task:(\S+)\s+state:\S+.*?\bpid:\s*(\d+)/;
+const FAULT_ADDRESS: readonly RegExp[] = [
+  /Unable to handle kernel .*? at virtual address (?:0x)?([0-9a-f]+)/,
+  /(?:page fault for address|NULL pointer dereference, address|paging request at|NULL pointer dereference at):? (?:0x)?([0-9a-f]+)/,
+  /^Unhandled fault: .* at 0x([0-9a-f]+)/,
+  /^(?:Read|Write) of size \d+ at addr ([0-9a-f]+)/,
+  /^BadVA\s*: ([0-9a-f]+)/,
+  /^CR2: ([0-9a-f]+)/,
+];
+
+function taintLetters(field: string): string {
+  return field === 'Not tainted' ? '' : field.replace(/^Tainted:/, '').replace(/\s+/g, '');
+}
+
+function withAddress(loc: CodeLocation | undefined, address: string | undefined): CodeLocation | undefined {
+  if (address === undefined || loc?.address !== undefined) return loc;
+  return { ...(loc ?? {}), address };
+}
+
+/** syzkaller strips GCC's clone suffixes: "dump_backtrace.part.0" is dump_backtrace. */
+function baseName(fn: string): string {
+  const dot = fn.indexOf('.', 1);
+  return dot === -1 ? fn : fn.slice(0, dot);
+}
+
+function isPlumbing(row: OopsRow, fn: string): boolean {
+  return PLUMBING.some((re) => re.test(fn)) || (row.skip?.some((re) => re.test(fn)) ?? false);
+}
+
+/**
+ * Candidates in order: the function the header names (KASAN, WARNING), where the CPU was,
+ * then the trace. The first that is not plumbing is guilty; when all are plumbing (a crash
+ * inside memset called from start_kernel's own code, say) the first candidate stands.
+ */
+function chooseGuilty(
+  row: OopsRow,
+  groups: readonly (string | undefined)[],
+  pc: CodeLocation | undefined,
+  frames: readonly StackFrame[],
+): string | undefined {
+  let candidates: string[] = [];
+  const stallCut = row.stall ? lastIndex(frames, (f) => f.function !== undefined && IRQ_ENTRY.test(baseName(f.function))) : -1;
+  if (stallCut >= 0) {
+    candidates = namesOf(frames.slice(stallCut + 1));
+  } else {
+    const fromHeader = row.headerFunction !== undefined ? groups[row.headerFunction] : undefined;
+    if (fromHeader !== undefined) candidates.push(fromHeader);
+    if (pc?.function !== undefined) candidates.push(pc.function);
+    candidates.push(...namesOf(frames));
+  }
+  const guilty = candidates.find((fn) => !isPlumbing(row, fn)) ?? candidates[0];
+  return guilty === undefined ? undefined : baseName(guilty);
+}
+
+function namesOf(frames: readonly StackFrame[]): string[] {
+  return frames.filter((f) => f.reliable && f.function !== undefined).map((f) => f.function!);
+}
+
+function lastIndex<T>(items: readonly T[], test: (item: T) => boolean): number {
+  for (let k = items.length - 1; k >= 0; k--) if (test(items[k]!)) return k;
+  return -1;
+}
+
+function renderTitle(template: string, groups: readonly (string | undefined)[], func: string | undefined, detail: string | undefined): string {
+  let title = template;
+  title = func === undefined ? title.replace(/ in \{func\}/, '') : title.replace('{func}', func);
+  title = detail === undefined ? title.replace(/ ?\{detail\}/, '') : title.replace('{detail}', detail);
+  title = title.replace(/\{(\d)\}/g, (_, d: string) => groups[Number(d)] ?? '');
+  // Strip what differs between runs of the same bug (preempt counts, addresses in brackets).
+  return title
+    .replace(/\s*\[[0-9a-fx]+\]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+// Exported for the tests only: the pc/lr parser is shared with the builder above.
+export { parseLocation };

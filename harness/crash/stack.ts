@@ -1,0 +1,221 @@
+/**
+ * Reading the machine state out of a report: call-trace frames in each arch's format, the
+ * pc/lr lines and the register dump. Pure string work on lines already stripped of their
+ * printk prefix.
+ */
+import type { CodeLocation, StackFrame } from './types.ts';
+
+const SYM = String.raw`[A-Za-z_.$][\w.$]*`;
+
+/**
+ * arm64 ` f+0x50/0x188`, mips `[<8012abcd>] f+0x../0x..`, x86 ` f+0x..` and ` ? f+0x..`
+ * (unreliable), each optionally followed by ` [module]`, a symbolized file:line or arm64's
+ * ` (P)`/` (L)` tag, which are ignored.
+ */
+const FRAME = new RegExp(
+  String.raw`^\s*(?:\[<?(?:0x)?([0-9a-f]+)>?\]\s*)?(\?\s+)?(${SYM})\+0x([0-9a-f]+)\/0x([0-9a-f]+)(?:\s+\[([\w-]+)[^\]]*\])?`,
+);
+/** arm with CONFIG_BACKTRACE_VERBOSE (and before 5.x): `[<c0..>] (f) from [<c0..>] (g+0x../0x..)`. */
+const ARM_VERBOSE = new RegExp(
+  String.raw`^\s*\[<([0-9a-f]+)>\]\s*\((${SYM})(?:\s+\[([\w-]+)\])?\)\s+from\s+\[<([0-9a-f]+)>\]\s*\((?:(${SYM})(?:\+0x([0-9a-f]+)\/0x([0-9a-f]+))?(?:\s+\[([\w-]+)\])?)?`,
+);
+/** arm since 5.13: ` f from g+0x../0x..`; the outermost frame reads ` start_kernel from 0x0`. */
+const ARM_SHORT = new RegExp(
+  String.raw`^\s*(${SYM})(?:\s+\[([\w-]+)\])?\s+from\s+(?:(${SYM})\+0x([0-9a-f]+)\/0x([0-9a-f]+)(?:\s+\[([\w-]+)\])?|0x[0-9a-f]+\b|\(null\))`,
+);
+/** arm without KALLSYMS: addresses only. */
+const ARM_ENTERED = /^\s*Function entered at \[<([0-9a-f]+)>\] from \[<([0-9a-f]+)>\]/;
+
+/** "Call trace:" (arm64, arm since 6.8), "Call Trace:" (x86, mips), "Backtrace:" (arm frame-pointer unwinder). */
+export const TRACE_START = /^\s*(?:Call [Tt]race:|Backtrace:)/;
+
+/** Lines that sit inside a call trace without being frames. */
+const TRACE_NOISE = [
+  /^\s*<\/?(?:TASK|IRQ|NMI|EOI|SOFTIRQ)>\s*$/, // x86 stack-switch markers
+  /^\s*r\d{1,2}\s?:[0-9a-f]{8}\b/, // arm frame-pointer unwinder dumps the saved registers
+  /^\s*Exception stack\(/, // arm, at every exception boundary
+  /^\s*>?[0-9a-f]{4,16}: (?:[0-9a-f?]{2,16}\s*)+$/, // arm stack hex dump
+  /^(?:RIP|RSP|RAX|RBX|RCX|RDX|RSI|RDI|RBP|R\d{1,2}|FS|GS|CS|DS|ES|CR\d|DR\d|Code):/, // x86 regs at an irq boundary
+  /^Code: /,
+  new RegExp(String.raw`^\s*${SYM} \S+\.[chS]:\d+ \[inline\]`), // symbolized inline frame
+];
+const TRACE_END = /^(?:---\[ end |Modules linked in|Kernel panic|Kernel Offset|SMP: stopping|Rebooting in)/;
+/** A trace tolerates this many consecutive foreign lines (another CPU's printk) before it ends. */
+const MAX_FOREIGN = 2;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function location(
+  fn: string | undefined,
+  off: string | undefined,
+  size: string | undefined,
+  mod: string | undefined,
+  addr: string | undefined,
+): Mutable<CodeLocation> {
+  const loc: Mutable<CodeLocation> = {};
+  if (fn !== undefined) loc.function = fn;
+  if (off !== undefined) loc.offset = parseInt(off, 16);
+  if (size !== undefined) loc.size = parseInt(size, 16);
+  if (mod !== undefined) loc.module = mod;
+  if (addr !== undefined) loc.address = addr;
+  return loc;
+}
+
+const SYMBOL = new RegExp(String.raw`^(${SYM})\+0x([0-9a-f]+)\/0x([0-9a-f]+)(?:\s+\[([\w-]+)[^\]]*\])?`);
+
+/** `f+0x50/0x188 [mod]`, `[<c0b0a2f8>] f+0x..`, `0xc0123456` or `c0123456`; undefined for anything else. */
+export function parseLocation(text: string, address?: string): CodeLocation | undefined {
+  let s = text.trim();
+  let addr = address;
+  const bracket = /^\[<(?:0x)?([0-9a-f]+)>\]\s*/.exec(s);
+  if (bracket) {
+    addr ??= bracket[1];
+    s = s.slice(bracket[0].length);
+  }
+  const m = SYMBOL.exec(s);
+  if (m) return location(m[1], m[2], m[3], m[4], addr);
+  const bare = /^(?:0x)?([0-9a-f]+)\b/.exec(s);
+  if (bare) return location(undefined, undefined, undefined, undefined, addr ?? bare[1]);
+  return addr === undefined ? undefined : location(undefined, undefined, undefined, undefined, addr);
+}
+
+/** Frames on one trace line, or undefined when the line is not a frame in any known format. */
+function framesOf(text: string): StackFrame[] | undefined {
+  if (text.includes(' from ')) {
+    const v = ARM_VERBOSE.exec(text);
+    if (v) {
+      const out: StackFrame[] = [{ ...location(v[2], undefined, undefined, v[3], v[1]), reliable: true }];
+      if (v[5] !== undefined) out.push({ ...location(v[5], v[6], v[7], v[8], v[4]), reliable: true });
+      return out;
+    }
+    const s = ARM_SHORT.exec(text);
+    if (s) {
+      const out: StackFrame[] = [{ ...location(s[1], undefined, undefined, s[2], undefined), reliable: true }];
+      if (s[3] !== undefined) out.push({ ...location(s[3], s[4], s[5], s[6], undefined), reliable: true });
+      return out;
+    }
+    const e = ARM_ENTERED.exec(text);
+    if (e) {
+      return [
+        { address: e[1]!, reliable: true },
+        { address: e[2]!, reliable: true },
+      ];
+    }
+  }
+  const f = FRAME.exec(text);
+  if (f) return [{ ...location(f[3], f[4], f[5], f[6], f[1]), reliable: f[2] === undefined }];
+  // An x86 trace crossing an interrupt shows the interrupted function only as RIP.
+  const rip = /^RIP: (?:[0-9a-f]{4}:)?(.*)$/.exec(text);
+  if (rip) {
+    const loc = parseLocation(rip[1]!);
+    if (loc?.function !== undefined) return [{ ...loc, reliable: true }];
+  }
+  return undefined;
+}
+
+/** Frame lines that start a trace on their own: 6.1 arm's unwinder prints no "Call trace:" line. */
+export function startsTraceImplicitly(text: string): boolean {
+  return text.includes(' from ') && (ARM_VERBOSE.test(text) || ARM_SHORT.test(text) || ARM_ENTERED.test(text));
+}
+
+/**
+ * Collects the frames of one call trace, line by line. The arm forms describe two frames per
+ * line ("f from g+off"), each line's first being the previous line's second: those are
+ * merged so every frame appears once.
+ */
+export class TraceReader {
+  readonly frames: StackFrame[] = [];
+  /** Index of the last line that belonged to the trace. */
+  lastLine = -1;
+  private foreign = 0;
+
+  /** Returns false when `text` ends the trace (the line itself is then not part of it). */
+  feed(text: string, index: number): boolean {
+    const found = framesOf(text);
+    if (found) {
+      for (const frame of found) this.push(frame);
+      this.foreign = 0;
+      this.lastLine = index;
+      return true;
+    }
+    if (TRACE_NOISE.some((re) => re.test(text))) {
+      this.foreign = 0;
+      this.lastLine = index;
+      return true;
+    }
+    if (TRACE_END.test(text) || TRACE_START.test(text)) return false;
+    this.foreign++;
+    return this.foreign <= MAX_FOREIGN;
+  }
+
+  private push(frame: StackFrame): void {
+    const last = this.frames.at(-1);
+    if (last !== undefined) {
+      const same =
+        frame.function !== undefined ? frame.function === last.function : frame.address !== undefined && frame.address === last.address;
+      if (same) return;
+    }
+    this.frames.push(frame);
+  }
+}
+
+/** pc/lr lines of each arch. Returns which register and where it points. */
+export function parsePcLine(text: string): { reg: 'pc' | 'lr'; loc: CodeLocation } | undefined {
+  let m = /^(pc|lr) ?: (.+)$/.exec(text);
+  if (m && !m[2]!.startsWith('[<')) {
+    const loc = parseLocation(m[2]!);
+    return loc && { reg: m[1] as 'pc' | 'lr', loc };
+  }
+  m = /^(PC|LR) is at (.+)$/.exec(text);
+  if (m) {
+    const loc = parseLocation(m[2]!);
+    return loc && { reg: m[1] === 'PC' ? 'pc' : 'lr', loc };
+  }
+  m = /^(epc|ra)\s*: ([0-9a-f]{8,16}) (.+)$/.exec(text);
+  if (m) {
+    const loc = parseLocation(m[3]!, m[2]);
+    return loc && { reg: m[1] === 'epc' ? 'pc' : 'lr', loc };
+  }
+  m = /^RIP: (?:[0-9a-f]{4}:)?(?:\[<[0-9a-f]+>\]\s*)?(.+)$/.exec(text);
+  if (m) {
+    const loc = parseLocation(m[1]!);
+    return loc && { reg: 'pc', loc };
+  }
+  return undefined;
+}
+
+/** arm's "pc : [<c0b0a2f8>]    lr : [<c0b06c1c>]" gives the addresses "PC is at" left out. */
+export function pcAddresses(text: string): { pc?: string; lr?: string } {
+  const out: { pc?: string; lr?: string } = {};
+  for (const m of text.matchAll(/\b(pc|lr) ?: \[<([0-9a-f]+)>\]/g)) out[m[1] as 'pc' | 'lr'] = m[2]!;
+  return out;
+}
+
+const ARM_REG_LINE = /^\s*(?:x\d{1,2}|r\d{1,2}|sp|pc|lr|pstate)\s*:/;
+const ARM_REG = /\b(x\d{1,2}|r\d{1,2}|sp|ip|fp|pc|lr|psr|pstate)\s*: \[?<?([0-9a-f]{8,16})>?\]?(?![\w+])/g;
+const X86_REG_LINE = /^(?:RSP|RAX|RBX|RCX|RDX|RSI|RDI|RBP|R\d{1,2}|FS|GS|CS|DS|ES|CR\d|DR\d|EFLAGS|EAX|EBX|ECX|EDX|ESI|EDI|EBP|ESP|PKRU)\s*:/;
+const X86_REG = /\b([A-Z][A-Z0-9_]{0,7}|knlGS)\s*:\s*(?:[0-9a-f]{4}:)?([0-9a-f]{4,16})(?![\w+])/g;
+const MIPS_GPR = /^\$\s?(\d{1,2})\s*:(.*)$/;
+const MIPS_REG = /^(Hi|Lo|Status|Cause|BadVA|PrId|epc|ra)\s*: ([0-9a-f]{8,16})\b/;
+
+/** Register name/value pairs on one line of a register dump; empty for other lines. */
+export function registersOf(text: string): [string, string][] {
+  if (ARM_REG_LINE.test(text)) return [...text.matchAll(ARM_REG)].map((m) => [m[1]!, m[2]!]);
+  if (X86_REG_LINE.test(text)) return [...text.matchAll(X86_REG)].map((m) => [m[1]!, m[2]!]);
+  const gpr = MIPS_GPR.exec(text);
+  if (gpr) {
+    // show_regs prints four fixed-width columns and leaves $0's neighbours k0/k1 ($26, $27)
+    // blank, so split by position rather than by whitespace.
+    const rest = gpr[2]!;
+    const width = /[0-9a-f]{16}/.test(rest) ? 16 : 8;
+    const out: [string, string][] = [];
+    for (let k = 0; k < 4; k++) {
+      const cell = rest.slice(k * (width + 1), (k + 1) * (width + 1)).trim();
+      if (/^[0-9a-f]+$/.test(cell)) out.push([`$${Number(gpr[1]) + k}`, cell]);
+    }
+    return out;
+  }
+  const mips = MIPS_REG.exec(text);
+  if (mips) return [[mips[1]!, mips[2]!]];
+  return [];
+}

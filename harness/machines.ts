@@ -1,0 +1,70 @@
+/**
+ * The QEMU machine each arch boots on. One readonly record per arch, the only place that
+ * knows QEMU binaries, consoles and flags.
+ */
+import type { ArchName } from './arch.ts';
+
+export interface MachineSpec {
+  readonly qemu: string;
+  /** Debian package that provides the QEMU binary. */
+  readonly qemuPackage: string;
+  readonly machine: string;
+  readonly cpu: string;
+  /** Serial console device as the kernel names it. */
+  readonly console: string;
+  /** Kernel argument that enables the early console for this machine. */
+  readonly earlycon: string;
+  readonly defaultMemoryMiB: number;
+  readonly defaultSmp: number;
+  readonly maxSmp: number;
+  /** Whether bootlab's kernels for this arch can have NUMA (CONFIG_NUMA is selectable). */
+  readonly numa: boolean;
+  /**
+   * Fixed flags. No network (-nic none; also keeps QEMU from looking for efi-virtio.rom,
+   * which Debian's minimal QEMU lacks), no display, no reboot: a guest reset ends QEMU.
+   */
+  readonly extraArgs: readonly string[];
+}
+
+export const MACHINES = {
+  arm64: {
+    qemu: 'qemu-system-aarch64',
+    qemuPackage: 'qemu-system-arm',
+    machine: 'virt',
+    cpu: 'cortex-a57',
+    console: 'ttyAMA0',
+    earlycon: 'earlycon=pl011,0x9000000',
+    defaultMemoryMiB: 1024,
+    defaultSmp: 2,
+    maxSmp: 8,
+    numa: true,
+    extraArgs: ['-nographic', '-no-reboot', '-nic', 'none'],
+  },
+  arm: {
+    qemu: 'qemu-system-arm',
+    qemuPackage: 'qemu-system-arm',
+    machine: 'virt',
+    cpu: 'cortex-a15',
+    console: 'ttyAMA0',
+    earlycon: 'earlycon=pl011,0x9000000',
+    defaultMemoryMiB: 1024,
+    defaultSmp: 2,
+    maxSmp: 4,
+    numa: false,
+    extraArgs: ['-nographic', '-no-reboot', '-nic', 'none'],
+  },
+  mips: {
+    qemu: 'qemu-system-mips',
+    qemuPackage: 'qemu-system-mips',
+    machine: 'malta',
+    cpu: '24Kf',
+    console: 'ttyS0',
+    earlycon: 'earlycon=uart8250,io,0x3f8',
+    defaultMemoryMiB: 256,
+    defaultSmp: 1,
+    maxSmp: 1,
+    numa: false,
+    // Without -vga none malta looks for vgabios-cirrus.bin, which is not installed.
+    extraArgs: ['-nographic', '-no-reboot', '-nic', 'none', '-vga', 'none'],
+  },
+} as const satisfies Record<ArchName, MachineSpec>;

@@ -1,0 +1,63 @@
+/** The QEMU command line for one boot: pure, so tests can assert on it (isolation included). */
+import { MACHINES } from './machines.ts';
+import type { MachineConfig } from './profile.ts';
+
+export interface QemuInputs {
+  readonly machine: MachineConfig;
+  readonly kernel: string;
+  readonly initrd: string;
+  /** Shows in `ps` as the process name, so leftover QEMUs can be traced to their job. */
+  readonly name: string;
+  readonly sandbox?: boolean;
+  readonly dtb?: string;
+}
+
+/** The kernel command line: console first, then earlycon, panic behaviour, the profile's own args. */
+export function kernelCmdline(m: MachineConfig): string {
+  const spec = MACHINES[m.arch];
+  // panic=-1 asks for an immediate reboot, which -no-reboot turns into QEMU exiting;
+  // an early panic never gets that far, so the console monitor stops QEMU itself.
+  return [`console=${spec.console}`, ...(m.earlycon ? [spec.earlycon] : []), 'panic=-1', ...m.cmdline].join(' ');
+}
+
+/** "0,1,2,5" → ["0-2", "5"]: QEMU's -numa node takes ranges, repeated as cpus=. */
+export function cpuRanges(cpus: readonly number[]): string[] {
+  const sorted = [...cpus].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    out.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return out;
+}
+
+export function qemuArgv(inputs: QemuInputs): { file: string; args: string[] } {
+  const m = inputs.machine;
+  const spec = MACHINES[m.arch];
+  const args = [
+    '-name', inputs.name,
+    '-M', spec.machine,
+    '-cpu', spec.cpu,
+    '-smp', String(m.smp),
+    '-m', `${m.memoryMiB}M`,
+    ...spec.extraArgs,
+    '-monitor', 'none',
+    ...(inputs.sandbox ? ['-sandbox', 'on'] : []),
+    '-kernel', inputs.kernel,
+    '-initrd', inputs.initrd,
+    ...(inputs.dtb ? ['-dtb', inputs.dtb] : []),
+    '-append', kernelCmdline(m),
+  ];
+  m.numa?.nodes.forEach((node, i) => {
+    args.push('-object', `memory-backend-ram,id=mem${i},size=${node.memoryMiB}M`);
+    args.push('-numa', ['node', `nodeid=${i}`, `memdev=mem${i}`, ...cpuRanges(node.cpus).map((r) => `cpus=${r}`)].join(','));
+  });
+  m.numa?.distances?.forEach((row, src) =>
+    row.forEach((val, dst) => {
+      if (src < dst) args.push('-numa', `dist,src=${src},dst=${dst},val=${val}`);
+    }),
+  );
+  return { file: spec.qemu, args };
+}
