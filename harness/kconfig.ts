@@ -145,7 +145,7 @@ export function formatMismatch(m: Mismatch, info: { defined: boolean; depends: s
   const want = m.requested === 'n' ? 'unset' : `${m.symbol}=${m.requested}`;
   const got = m.actual === 'n' ? 'not set' : `got ${m.actual}`;
   const why = !info.defined
-    ? 'no Kconfig in this tree defines it'
+    ? 'no Kconfig in this tree defines it for this arch'
     : info.depends.length > 0
       ? `depends on ${info.depends.join(' && ')}`
       : 'its dependencies or a select/choice overrode it';

@@ -136,7 +136,7 @@ export function loadProfiles(file = PROFILES_FILE): Map<string, Profile> {
 
 export function findProfile(name: string, profiles = loadProfiles()): Profile {
   const p = profiles.get(name);
-  if (!p) throw new UserError(`Unknown profile "${name}". Profiles in ${PROFILES_FILE}: ${[...profiles.keys()].join(', ')}.`);
+  if (!p) throw new UserError(`Unknown profile "${name}". Known profiles: ${[...profiles.keys()].join(', ')}.`);
   return p;
 }
 

@@ -51,7 +51,7 @@ t.test('every requested symbol that did not stick is a mismatch; a missing line 
 t.test('a mismatch message says what was asked, what came out and why', async (t) => {
   const m = { symbol: 'CONFIG_NUMA', requested: 'y', actual: 'n', fragment: 'numa' };
   t.equal(formatMismatch(m, { defined: true, depends: ['ARCH_SUPPORTS_NUMA'] }), 'CONFIG_NUMA=y requested (fragment numa), not set: depends on ARCH_SUPPORTS_NUMA');
-  t.equal(formatMismatch(m, { defined: false, depends: [] }), 'CONFIG_NUMA=y requested (fragment numa), not set: no Kconfig in this tree defines it');
+  t.equal(formatMismatch(m, { defined: false, depends: [] }), 'CONFIG_NUMA=y requested (fragment numa), not set: no Kconfig in this tree defines it for this arch');
 });
 
 t.test('every committed fragment parses, and every arch has its base and default fragments', async (t) => {

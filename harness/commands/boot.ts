@@ -30,7 +30,8 @@ export const bootCommand: Command = {
   summary: 'build (or reuse) kernels and boot them in QEMU with the given profiles',
   options: {
     arch: { type: 'string', default: 'arm64', description: `comma-separated arches (${ARCH_NAMES.join(', ')})` },
-    profile: { type: 'string', default: 'default', description: 'comma-separated boot profiles from configs/profiles.json' },
+    profile: { type: 'string', default: 'default', description: 'comma-separated boot profiles' },
+    profiles: { type: 'string', description: 'profile file (default: configs/profiles.json)' },
     series: { type: 'string', default: 'none', description: 'boot the kernel patched with this series (and the baseline)' },
     kernel: { type: 'string', description: 'boot this prebuilt image instead of building (one arch)' },
     'kernel-src': { type: 'string', description: 'kernel tree to build (default: Debian linux-source-6.1)' },
@@ -42,7 +43,7 @@ export const bootCommand: Command = {
   },
   async run(values) {
     const arches = parseArchList(values.arch as string);
-    const profiles = loadProfiles();
+    const profiles = loadProfiles(typeof values.profiles === 'string' ? resolve(values.profiles) : undefined);
     const wanted: Profile[] = (values.profile as string).split(',').map((p) => findProfile(p.trim(), profiles));
     // Impossible machines are rejected before anything is built or booted.
     for (const arch of arches) for (const p of wanted) machineConfig(arch, p);

@@ -28,6 +28,7 @@ export const buildCommand: Command = {
     'kernel-src': { type: 'string', description: 'kernel tree to build (default: Debian linux-source-6.1)' },
     fragments: { type: 'string', description: 'comma-separated feature fragments (default: per arch)' },
     jobs: { type: 'string', description: 'make -j (default: number of cores)' },
+    json: { type: 'boolean', default: false, description: 'print the build outcomes as JSON' },
   },
   async run(values) {
     const arches = parseArchList(values.arch as string);
@@ -36,7 +37,10 @@ export const buildCommand: Command = {
     const jobs = parseJobs(values.jobs as string | undefined);
     requireBuildTools(arches);
     const source = await resolveSource(values['kernel-src'] as string | undefined);
-    process.stdout.write(`kernel ${source.version} from ${source.origin}\n`);
+    const say = (text: string): void => {
+      if (!values.json) process.stdout.write(`${text}\n`);
+    };
+    say(`kernel ${source.version} from ${source.origin}`);
     const builds = scheduleBuilds({
       source,
       arches,
@@ -44,11 +48,12 @@ export const buildCommand: Command = {
       ...(fragments ? { fragments: () => fragments } : {}),
       ...(jobs ? { jobs } : {}),
       onEvent: (e) => {
-        if (e.type === 'start') process.stdout.write(`building ${e.arch}/${e.variant}\n`);
+        if (e.type === 'start') say(`building ${e.arch}/${e.variant}`);
       },
     });
     const outcomes = await Promise.all(builds.values());
-    for (const o of outcomes) process.stdout.write(`${describeOutcome(o)}\n`);
+    for (const o of outcomes) say(describeOutcome(o));
+    if (values.json) process.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
     return outcomes.every((o) => o.ok) ? 0 : 1;
   },
 };

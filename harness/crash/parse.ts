@@ -237,7 +237,9 @@ class ReportBuilder {
   /** Feed one line of the report. Returns true when the line was recognised as report content. */
   feed(text: string, index: number): boolean {
     if (this.trace !== undefined) {
-      if (this.trace.feed(text, index)) return true;
+      const verdict = this.trace.feed(text, index);
+      if (verdict === 'part') return true;
+      if (verdict === 'foreign') return false;
       this.endTrace();
     }
     if (!this.traceDone && (TRACE_START.test(text) || startsTraceImplicitly(text))) {

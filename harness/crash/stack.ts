@@ -79,36 +79,42 @@ export function parseLocation(text: string, address?: string): CodeLocation | un
   return addr === undefined ? undefined : location(undefined, undefined, undefined, undefined, addr);
 }
 
+interface TraceLine {
+  readonly frames: StackFrame[];
+  /**
+   * The arm forms print two frames per line, "f from g+off": f is the previous line's g, so
+   * frames[0] repeats the last frame unless this is the first line of the trace.
+   */
+  readonly linked: boolean;
+}
+
 /** Frames on one trace line, or undefined when the line is not a frame in any known format. */
-function framesOf(text: string): StackFrame[] | undefined {
+function framesOf(text: string): TraceLine | undefined {
   if (text.includes(' from ')) {
     const v = ARM_VERBOSE.exec(text);
     if (v) {
       const out: StackFrame[] = [{ ...location(v[2], undefined, undefined, v[3], v[1]), reliable: true }];
       if (v[5] !== undefined) out.push({ ...location(v[5], v[6], v[7], v[8], v[4]), reliable: true });
-      return out;
+      return { frames: out, linked: true };
     }
     const s = ARM_SHORT.exec(text);
     if (s) {
       const out: StackFrame[] = [{ ...location(s[1], undefined, undefined, s[2], undefined), reliable: true }];
       if (s[3] !== undefined) out.push({ ...location(s[3], s[4], s[5], s[6], undefined), reliable: true });
-      return out;
+      return { frames: out, linked: true };
     }
     const e = ARM_ENTERED.exec(text);
-    if (e) {
-      return [
-        { address: e[1]!, reliable: true },
-        { address: e[2]!, reliable: true },
-      ];
-    }
+    // "entered at" is the function's entry, "from" the return address in its caller: after
+    // the first line only the caller is new.
+    if (e) return { frames: [{ address: e[1]!, reliable: true }, { address: e[2]!, reliable: true }], linked: true };
   }
   const f = FRAME.exec(text);
-  if (f) return [{ ...location(f[3], f[4], f[5], f[6], f[1]), reliable: f[2] === undefined }];
+  if (f) return { frames: [{ ...location(f[3], f[4], f[5], f[6], f[1]), reliable: f[2] === undefined }], linked: false };
   // An x86 trace crossing an interrupt shows the interrupted function only as RIP.
   const rip = /^RIP: (?:[0-9a-f]{4}:)?(.*)$/.exec(text);
   if (rip) {
     const loc = parseLocation(rip[1]!);
-    if (loc?.function !== undefined) return [{ ...loc, reliable: true }];
+    if (loc?.function !== undefined) return { frames: [{ ...loc, reliable: true }], linked: false };
   }
   return undefined;
 }
@@ -119,43 +125,39 @@ export function startsTraceImplicitly(text: string): boolean {
 }
 
 /**
- * Collects the frames of one call trace, line by line. The arm forms describe two frames per
- * line ("f from g+off"), each line's first being the previous line's second: those are
- * merged so every frame appears once.
+ * What a line is to the trace being read: part of it (a frame, or noise the trace carries),
+ * foreign (another CPU's printk; the trace goes on) or its end (the line is not part of it).
  */
+export type TraceVerdict = 'part' | 'foreign' | 'end';
+
+/** Collects the frames of one call trace, line by line. */
 export class TraceReader {
   readonly frames: StackFrame[] = [];
   /** Index of the last line that belonged to the trace. */
   lastLine = -1;
   private foreign = 0;
 
-  /** Returns false when `text` ends the trace (the line itself is then not part of it). */
-  feed(text: string, index: number): boolean {
+  feed(text: string, index: number): TraceVerdict {
     const found = framesOf(text);
     if (found) {
-      for (const frame of found) this.push(frame);
+      found.frames.forEach((frame, k) => {
+        const last = this.frames.at(-1);
+        // Keep the repeated callee only when it does not match (a line was lost in between).
+        if (k === 0 && found.linked && last !== undefined && (frame.function === undefined || frame.function === last.function)) return;
+        this.frames.push(frame);
+      });
       this.foreign = 0;
       this.lastLine = index;
-      return true;
+      return 'part';
     }
     if (TRACE_NOISE.some((re) => re.test(text))) {
       this.foreign = 0;
       this.lastLine = index;
-      return true;
+      return 'part';
     }
-    if (TRACE_END.test(text) || TRACE_START.test(text)) return false;
+    if (TRACE_END.test(text) || TRACE_START.test(text)) return 'end';
     this.foreign++;
-    return this.foreign <= MAX_FOREIGN;
-  }
-
-  private push(frame: StackFrame): void {
-    const last = this.frames.at(-1);
-    if (last !== undefined) {
-      const same =
-        frame.function !== undefined ? frame.function === last.function : frame.address !== undefined && frame.address === last.address;
-      if (same) return;
-    }
-    this.frames.push(frame);
+    return this.foreign <= MAX_FOREIGN ? 'foreign' : 'end';
   }
 }
 

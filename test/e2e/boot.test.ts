@@ -1,0 +1,102 @@
+/**
+ * Real boots: baseline kernels on QEMU for all three arches, a kernel that panics, a
+ * guest that goes silent, SIGINT in the middle of boots, and profiles that cannot boot.
+ */
+import t from 'tap';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BootResult } from '../../harness/boot.ts';
+import { bootlab, FIXTURES, qemuProcesses, spawnBootlab, waitFor } from '../helpers.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'bootlab-boot-'));
+t.teardown(() => rmSync(out, { recursive: true, force: true }));
+
+function results(stdout: string): BootResult[] {
+  return JSON.parse(stdout) as BootResult[];
+}
+
+const MiB = 2 ** 20;
+const areaMiB = (r: BootResult, name: string): number | undefined => {
+  const a = r.report.areas.find((x) => x.name === name);
+  return a ? (a.count * (r.report.pageSize ?? 4096)) / MiB : undefined;
+};
+
+t.test('baseline kernels boot on arm64, arm and mips and report the CMA area the command line asked for', async (t) => {
+  const r = await bootlab(['boot', '--arch', 'arm64,arm,mips', '--profile', 'default', '--json', '--out', join(out, 'default')]);
+  t.equal(r.exitCode, 0, r.stderr);
+  const boots = results(r.stdout);
+  t.same(boots.map((b) => [b.arch, b.verdict]).sort(), [['arm', 'pass'], ['arm64', 'pass'], ['mips', 'pass']]);
+  for (const b of boots) {
+    t.equal(b.report.complete, true, `${b.arch}: the guest report is complete`);
+    t.match(b.report.cmdline, /cma=32M/, `${b.arch}: the guest saw the profile's command line`);
+    t.equal(areaMiB(b, 'reserved'), 32, `${b.arch}: cma=32M made a 32 MiB "reserved" area`);
+    t.equal(b.report.cmaTotalKiB, 32 * 1024, `${b.arch}: CmaTotal is 32 MiB`);
+    t.ok(existsSync(b.consoleLog), `${b.arch}: the console log is kept`);
+  }
+});
+
+t.test('an arm64 NUMA profile with two nodes boots with both nodes online', async (t) => {
+  const r = await bootlab(['boot', '--arch', 'arm64', '--profile', 'numa2', '--json', '--out', join(out, 'numa2')]);
+  t.equal(r.exitCode, 0, r.stderr);
+  const [b] = results(r.stdout);
+  t.equal(b!.verdict, 'pass');
+  t.same(b!.report.nodes.map((n) => [n.id, ((n.endPfn - n.startPfn) * 4096) / MiB]), [[0, 1024], [1, 1024]]);
+  t.equal(areaMiB(b!, 'reserved'), 64);
+  t.same(b!.qemu.argv.filter((a) => a.startsWith('node,')), ['node,nodeid=0,memdev=mem0,cpus=0', 'node,nodeid=1,memdev=mem1,cpus=1']);
+});
+
+t.test('a kernel that panics gets a crash verdict from the panic itself, not from a timeout', async (t) => {
+  const r = await bootlab(['boot', '--arch', 'arm64', '--series', join(FIXTURES, 'series', 'panic-initcall'), '--profile', 'default', '--json', '--out', join(out, 'panic')]);
+  t.equal(r.exitCode, 1, r.stderr);
+  const panicked = results(r.stdout).find((b) => b.id.includes('panic-initcall'))!;
+  t.equal(panicked.verdict, 'crash');
+  t.match(panicked.reason, /Kernel panic - not syncing: bootlab test: deliberate panic from an initcall/);
+  t.equal(panicked.stopReason, 'panic', 'QEMU was stopped because the panic was seen');
+  t.same(await qemuProcesses(`bootlab-${panicked.id}`), [], 'its QEMU is gone');
+});
+
+t.test('a guest that goes silent is a hang after the inactivity window, and its QEMU is gone', async (t) => {
+  const r = await bootlab(['boot', '--arch', 'arm64', '--profile', 'silent', '--inactivity', '3', '--json', '--out', join(out, 'silent')]);
+  t.equal(r.exitCode, 1, r.stderr);
+  const [b] = results(r.stdout);
+  t.equal(b!.verdict, 'hang');
+  t.equal(b!.stopReason, 'inactivity');
+  t.match(b!.reason, /no console output for 3s/);
+  t.same(await qemuProcesses(`bootlab-${b!.id}`), []);
+});
+
+t.test('SIGINT during boots leaves no QEMU behind', async (t) => {
+  const child = spawnBootlab(['boot', '--arch', 'arm64', '--profile', 'silent', '--inactivity', '120', '--out', join(out, 'sigint')]);
+  const running = await waitFor(async () => ((await qemuProcesses('bootlab-arm64-baseline-silent')).length > 0 ? true : undefined), 120_000);
+  t.ok(running, 'QEMU was started');
+  child.kill('SIGINT');
+  const r = await child;
+  t.equal(r.exitCode, 130);
+  t.same(await qemuProcesses('bootlab-arm64-baseline-silent'), [], 'no QEMU survives bootlab');
+});
+
+t.test('profiles that cannot boot fail before QEMU starts, with the reason and exit 2', async (t) => {
+  const file = join(out, 'bad-profiles.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      'cpu-mismatch': { smp: 2, numa: { nodes: [{ memoryMiB: 512, cpus: [0] }, { memoryMiB: 512, cpus: [0] }] } },
+      'memory-mismatch': { memoryMiB: 2048, numa: { nodes: [{ memoryMiB: 512, cpus: [0] }, { memoryMiB: 512, cpus: [1] }] } },
+      'numa-anywhere': { numa: { nodes: [{ memoryMiB: 128, cpus: [0] }] } },
+    }),
+  );
+  const cases: [string[], RegExp][] = [
+    [['--arch', 'arm64', '--profile', 'cpu-mismatch'], /Profile "cpu-mismatch" cannot boot on arm64 \(virt\): CPU 0 is in NUMA node 0 and node 1/],
+    [['--arch', 'arm64', '--profile', 'memory-mismatch'], /memoryMiB is 2048 but the NUMA nodes add up to 1024 MiB/],
+    [['--arch', 'mips', '--profile', 'numa-anywhere'], /Profile "numa-anywhere" cannot boot on mips \(malta\): malta kernels have no NUMA/],
+    [['--arch', 'x86', '--profile', 'numa-anywhere'], /unknown architecture "x86"\. bootlab knows arm64, arm, mips/],
+  ];
+  for (const [args, message] of cases) {
+    const dir = join(out, `bad-${args[3]}-${args[1]}`);
+    const r = await bootlab(['boot', '--profiles', file, '--out', dir, ...args]);
+    t.equal(r.exitCode, 2, args.join(' '));
+    t.match(r.stderr, message);
+    t.notOk(existsSync(dir) && readdirSync(dir).length > 0, 'nothing was booted');
+  }
+});

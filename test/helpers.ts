@@ -1,0 +1,41 @@
+/** Shared by the end-to-end tests: run the real bootlab CLI and look for leftover processes. */
+import { execa, type ResultPromise } from 'execa';
+import { join } from 'node:path';
+
+export const REPO = join(import.meta.dirname, '..');
+export const BIN = join(REPO, 'bin', 'bootlab.js');
+export const FIXTURES = join(import.meta.dirname, 'fixtures');
+
+export interface CliResult {
+  readonly exitCode: number | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export async function bootlab(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const r = await execa('node', [BIN, ...args], { reject: false, env, cwd: REPO });
+  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Start bootlab without waiting for it (for signal tests). */
+export function spawnBootlab(args: readonly string[]): ResultPromise {
+  return execa('node', [BIN, ...args], { reject: false, cwd: REPO });
+}
+
+/** QEMU processes whose -name starts with the given prefix (bootlab names them bootlab-<job>). */
+export async function qemuProcesses(namePrefix = 'bootlab-'): Promise<string[]> {
+  const r = await execa('pgrep', ['-af', '^qemu-system-'], { reject: false });
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.includes(`-name ${namePrefix}`));
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return undefined;
+}
