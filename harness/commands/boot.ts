@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ARCH_NAMES, parseArchList, type ArchName } from '../arch.ts';
-import { bootKernel, type BootResult } from '../boot.ts';
+import { runBootJob, type JobResult } from '../job.ts';
+import { formatCmaCheck } from '../cma/check.ts';
 import { scheduleBuilds, requireBuildTools, buildKey } from '../builds.ts';
 import type { Command, OptionValues } from '../cli.ts';
 import { UserError } from '../errors.ts';
@@ -80,7 +81,7 @@ export const bootCommand: Command = {
     }
 
     const queue = new PQueue({ concurrency: parallel });
-    const boots: Promise<BootResult | undefined>[] = [];
+    const boots: Promise<JobResult | undefined>[] = [];
     for (const t of targets) {
       const initrd = guestInitramfs(t.arch);
       for (const p of wanted) {
@@ -92,15 +93,15 @@ export const bootCommand: Command = {
             const id = `${t.arch}-${t.variant}-${p.name}`;
             const job = { id, machine, kernel: k.image, initrd: await initrd, outDir: join(outRoot, id), monitor };
             return queue.add(async () => {
-              const r = await bootKernel(job);
-              if (!values.json) process.stdout.write(`${describeBoot(r, t.variant)}\n`);
+              const r = await runBootJob(job, t.variant);
+              if (!values.json) process.stdout.write(`${describeBoot(r)}\n`);
               return r;
             }, { throwOnTimeout: true });
           }),
         );
       }
     }
-    const results = (await Promise.all(boots)).filter((r): r is BootResult => r !== undefined);
+    const results = (await Promise.all(boots)).filter((r): r is JobResult => r !== undefined);
     if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     else process.stdout.write(`results in ${outRoot}\n`);
     if (results.length < boots.length) return 1;
@@ -108,18 +109,12 @@ export const bootCommand: Command = {
   },
 };
 
-export function describeBoot(r: BootResult, variant: string): string {
-  const head = `${r.arch}/${variant}/${r.profile}`.padEnd(36);
+export function describeBoot(r: JobResult): string {
+  const head = `${r.arch}/${r.variant}/${r.profile}`.padEnd(36);
   const lines = [`${head} ${r.verdict.padEnd(11)} ${formatDuration(r.decidedAtMs).padStart(7)}  ${r.reason}`];
-  const page = r.report.pageSize ?? 4096;
-  for (const a of r.report.areas) {
-    const alloc = r.report.alloc[a.name];
-    lines.push(
-      `    cma ${a.name.padEnd(12)} ${((a.count * page) / 2 ** 20).toFixed(0).padStart(6)} MiB at 0x${(a.basePfn * page).toString(16)}` +
-        `${a.count === 0 ? ' (not activated)' : ''}${alloc ? `  alloc ${alloc.ok ? 'ok' : `FAILED ${alloc.detail}`}` : ''}`,
-    );
-  }
-  if (r.report.cmaTotalKiB !== undefined) lines.push(`    CmaTotal ${r.report.cmaTotalKiB} kB, CmaFree ${r.report.cmaFreeKiB ?? '?'} kB`);
+  for (const c of r.crashes) lines.push(`    crash: ${c.title}${c.corrupted ? ' (corrupted)' : ''}`);
+  lines.push(`    CMA check: ${r.cma.ok ? 'ok' : 'MISMATCH'}`);
+  for (const l of formatCmaCheck(r.cma).split('\n')) lines.push(`      ${l}`);
   lines.push(`    console: ${r.consoleLog}`);
   return lines.join('\n');
 }
