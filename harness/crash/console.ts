@@ -33,8 +33,7 @@ const PREFIX = /^(?:<\d{1,3}>)?(?:\[ *\d+\.\d+\])?(?:\[ *([TC]\d+)\])?/;
 export function cleanLine(raw: string): string {
   let s = raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw;
   if (s.includes('\x1b')) s = s.replace(ANSI, '');
-  if (HAS_JUNK.test(s)) s = s.replace(JUNK, '');
-  return s;
+  return HAS_JUNK.test(s) ? s.replace(JUNK, '') : s;
 }
 
 export function toConsoleLine(raw: string): ConsoleLine {

@@ -36,6 +36,11 @@ export interface OopsRow {
    */
   readonly panics?: RegExp;
   /**
+   * The panic comes before the end marker (__warn() panics under panic_on_warn before it
+   * prints the marker), so a report cut by its panic is still whole.
+   */
+  readonly panicsBeforeEnd?: boolean;
+  /**
    * For stalls the stack shows the timer interrupt that noticed; the guilty frame is the one it
    * interrupted, so candidates start after the last interrupt-entry frame.
    */
@@ -60,8 +65,11 @@ const OOPS_KINDS: readonly CrashKind[] = [
 /** die() panics with "Fatal exception" under panic_on_oops or in interrupt; a dying idle task or init panics too. */
 const AFTER_OOPS = /Fatal exception|Attempted to kill (?:init|the idle task)|panic_on_oops|panic_on_warn set/;
 
-/** Header of "Kernel panic - not syncing"; group 1 is the message without init's exit code. */
-export const PANIC = /Kernel panic - not syncing: ?(.*?)(?: exitcode=0x[0-9a-f]+)?\s*$/;
+/**
+ * Header of "Kernel panic - not syncing"; group 1 is the message without init's exit code.
+ * Not panic()'s closing "---[ end Kernel panic - not syncing: ... ]---".
+ */
+export const PANIC = /(?<!end )Kernel panic - not syncing: ?(.*?)(?: exitcode=0x[0-9a-f]+)?\s*$/;
 /**
  * Panic messages that only ever follow another report. Seen alone, the report that caused
  * them is missing from the log (syzkaller marks these corrupted too).
@@ -164,6 +172,7 @@ export const OOPSES: readonly OopsRow[] = [
     end: END_TRACE,
     headerFunction: 1,
     panics: /panic_on_warn set/,
+    panicsBeforeEnd: true,
   },
   {
     kind: 'unhandled-fault',
@@ -191,7 +200,7 @@ export const OOPSES: readonly OopsRow[] = [
   },
   {
     kind: 'panic',
-    header: /Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ([A-Za-z_.$][\w.$]*)/,
+    header: /(?<!end )Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ([A-Za-z_.$][\w.$]*)/,
     title: 'kernel panic: stack is corrupted in {1}',
     end: END_PANIC,
   },
@@ -209,11 +218,15 @@ export const OOPSES: readonly OopsRow[] = [
     title: 'BUG: {1} in {func}',
     end: 'trace',
     skip: [/might_sleep|might_resched|might_fault|^__schedule_bug/],
+    panics: /panic_on_warn set/,
   },
 ];
 
-/** Cheap test that rules out almost every console line before the table is tried. */
-const HINT = /BUG|WARNING|Unable to handle kernel|Internal error|Unhandled fault|Kernel panic|INFO: |^Oops|general protection fault/;
+/**
+ * Cheap test that rules out almost every console line before the table is tried. It also
+ * holds for a line that still has its printk prefix.
+ */
+export const HINT = /BUG|WARNING|Unable to handle kernel|Internal error|Unhandled fault|Kernel panic|INFO: |Oops|general protection fault/;
 
 export interface HeaderMatch {
   readonly row: OopsRow;
@@ -224,7 +237,7 @@ export function matchHeader(text: string): HeaderMatch | undefined {
   if (!HINT.test(text)) return undefined;
   for (const row of OOPSES) {
     const m = row.header.exec(text);
-    if (m) return { row, groups: [...m] };
+    if (m) return { row, groups: m };
   }
   return undefined;
 }
@@ -241,7 +254,7 @@ export const PLUMBING: readonly RegExp[] = [
   // panic, die and the WARN/BUG machinery.
   /panic|^_*die$|^__die_body|^die_kernel_fault|^die_if_kernel|^oops_end|^make_task_dead|^__warn|warn_slowpath|^report_bug|^bug_handler|^check_panic_on_warn/,
   // arm64 exception path: data aborts, debug exceptions (BUG() is a brk), undefined instructions.
-  /^_*do_kernel_fault|^do_(?:translation|alignment|bad_area|bad|sea|tag_check)_fault|^do_bad_area|^do_bad$|^do_mem_abort|^do_page_fault|^_*do_page_fault|^do_debug_exception|^brk_handler|^call_break_hook|^do_el1_|^el1_(?:abort|da|pc|sync|dbg|undef|inv|interrupt)|^el1h_64_sync|^el1_sync_handler/,
+  /^_*do_kernel_fault|^do_(?:translation|alignment|bad_area|bad|sea|tag_check)_fault|^do_bad_area|^do_bad$|^do_mem_abort|^_*do_page_fault|^do_debug_exception|^brk_handler|^call_break_hook|^do_el1_|^el1_(?:abort|da|pc|sync|dbg|undef|inv|interrupt)|^el1h_64_sync|^el1_sync_handler/,
   // arm exception path.
   /^__(?:dabt|pabt|und)_svc|^do_(?:DataAbort|PrefetchAbort|undefinstr|sect_fault)|^__do_user_fault|^__und_fault/,
   // x86 exception path.
@@ -259,7 +272,7 @@ export const PLUMBING: readonly RegExp[] = [
   // Locking primitives: a lockup or sleep-in-atomic inside them is the caller's.
   /spin_(?:un)?lock|spin_trylock|^_raw_|^do_raw_|lockdep|^lock_acquire|^lock_release|^_*mutex_lock|^_*mutex_unlock/,
   // Task entry glue.
-  /^ret_from_fork|^kthread$/,
+  /^ret_from_fork|^ret_from_kernel_thread|^kthread$/,
 ];
 
 /** Interrupt entry points: for stalls, the frame after the last of these is the one that ran too long. */

@@ -5,10 +5,10 @@
  *
  * Pure and linear in the size of the log; never throws, whatever it is given.
  */
-import { toConsoleLine, type ConsoleLine } from './console.ts';
-import { END_PANIC, END_TRACE, IRQ_ENTRY, matchHeader, ORPHAN_PANIC, PANIC, PLUMBING, type HeaderMatch, type OopsRow } from './oopses.ts';
-import { TraceReader, TRACE_START, parseLocation, parsePcLine, pcAddresses, registersOf, startsTraceImplicitly } from './stack.ts';
-import type { CodeLocation, CrashKind, CrashReport, StackFrame } from './types.ts';
+import { MAX_LINE, toConsoleLine, type ConsoleLine } from './console.ts';
+import { END_PANIC, END_TRACE, HINT, IRQ_ENTRY, matchHeader, ORPHAN_PANIC, PLUMBING, type HeaderMatch, type OopsRow } from './oopses.ts';
+import { TraceReader, TRACE_START, mayHoldRegisters, parsePcLine, pcAddresses, registersOf, startsTraceImplicitly } from './stack.ts';
+import type { CodeLocation, CrashReport, StackFrame } from './types.ts';
 
 export type { CodeLocation, CrashKind, CrashReport, StackFrame } from './types.ts';
 export { CRASH_KINDS } from './types.ts';
@@ -31,19 +31,51 @@ export function isEndOfPanic(line: string): boolean {
 
 /** Every crash report in the log, in order. A log without a crash gives []. */
 export function parseCrashes(log: string): CrashReport[] {
-  const lines = log.split('\n').map(toConsoleLine);
+  const lines = new ConsoleLines(log);
   const reports: CrashReport[] = [];
   for (let i = 0; i < lines.length; ) {
-    const header = matchHeader(lines[i]!.text);
+    const header = lines.hinted(i) ? matchHeader(lines.at(i).text) : undefined;
     if (header === undefined) {
       i++;
       continue;
     }
-    const { report, next } = collect(lines, i, header);
+    const { report, next } = collect(lines, i, header, reports.at(-1)?.endLine ?? 0);
     reports.push(report);
     i = Math.max(next, i + 1);
   }
   return reports;
+}
+
+/**
+ * The log's lines, each cleaned and split into a ConsoleLine only when asked for: a boot log
+ * is almost all lines no crash header could be, and those only ever see one cheap regexp.
+ * (So a NUL or escape sequence in the middle of a header's key words hides that header; the
+ * noise a console really carries sits at the start and end of lines.)
+ */
+class ConsoleLines {
+  private readonly raw: string[];
+  // Filled with undefined up front: writing far past the end of an empty array would turn it
+  // into a slow dictionary.
+  private readonly parsed: (ConsoleLine | undefined)[];
+
+  constructor(log: string) {
+    this.raw = log.split('\n');
+    this.parsed = new Array<ConsoleLine | undefined>(this.raw.length).fill(undefined);
+  }
+
+  get length(): number {
+    return this.raw.length;
+  }
+
+  at(i: number): ConsoleLine {
+    return (this.parsed[i] ??= toConsoleLine(this.raw[i]!));
+  }
+
+  /** False when the line certainly holds no crash header. */
+  hinted(i: number): boolean {
+    const raw = this.raw[i]!;
+    return HINT.test(raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw);
+  }
 }
 
 /** The "cut here" line __warn and the arm fault path print first, and KASAN's opening rule. */
@@ -68,16 +100,20 @@ type Phase = 'body' | 'tail' | 'panic';
  * the first call trace); then 'tail', a short window in which the panic this crash causes may
  * still arrive; 'panic' once a panic is folded in, until "---[ end Kernel panic".
  */
-function collect(lines: readonly ConsoleLine[], start: number, header: HeaderMatch): { report: CrashReport; next: number } {
+function collect(lines: ConsoleLines, start: number, header: HeaderMatch, floor: number): { report: CrashReport; next: number } {
   const row = header.row;
-  const context = lines[start]!.caller;
-  const builder = new ReportBuilder(header, lines[start]!.text);
+  const context = lines.at(start).caller;
+  const builder = new ReportBuilder(header, lines.at(start).text);
   const included: number[] = [];
-  const previous = lines[start - 1];
+  // The line before the header, when it is the cut-here marker and not the previous report's
+  // last line (KASAN's closing rule directly followed by the next KASAN report). `floor` is
+  // that last line, 1-based, i.e. the index of the first line still free.
+  const previous = start - 1 >= floor ? lines.at(start - 1) : undefined;
   if (previous !== undefined && previous.caller === context && CUT_HERE.test(previous.text)) included.push(start - 1);
   included.push(start);
 
   let phase: Phase = 'body';
+  let continued = false;
   let ownEnd = false; // the report reached its end marker or finished its trace
   let lastUseful = start; // where a report that is cut short ends
   let tailFrom = -1;
@@ -94,16 +130,16 @@ function collect(lines: readonly ConsoleLine[], start: number, header: HeaderMat
 
   let j = start + 1;
   for (; j < lines.length; j++) {
-    const line = lines[j]!;
-    const found = matchHeader(line.text);
+    const line = lines.at(j);
+    const found = lines.hinted(j) ? matchHeader(line.text) : undefined;
     const panic = found?.row.kind === 'panic' ? found : undefined;
-    // With CONFIG_PRINTK_CALLER, lines of another task or CPU are interleaved, not ours. A
-    // panic is ours wherever it runs: it is what this crash leads to.
-    if (context !== undefined && line.caller !== undefined && line.caller !== context && panic === undefined && found === undefined) continue;
+    // With CONFIG_PRINTK_CALLER, lines of another task or CPU are interleaved, not ours. Headers
+    // are never skipped: a panic is ours wherever it runs, and another crash ends this report.
+    if (context !== undefined && line.caller !== undefined && line.caller !== context && found === undefined) continue;
 
     if (phase === 'tail') {
       if (panic && row.panics?.test(panic.groups[1] ?? '')) {
-        for (const p of pending) take(p, lines[p]!.text);
+        for (const p of pending) take(p, lines.at(p).text);
         pending = [];
         take(j, line.text);
         builder.foldPanic(panic);
@@ -137,19 +173,17 @@ function collect(lines: readonly ConsoleLine[], start: number, header: HeaderMat
 
     // phase === 'body'
     if (found !== undefined) {
-      if (panic !== undefined) {
+      if (panic !== undefined && row.panics?.test(panic.groups[1] ?? '')) {
         take(j, line.text);
         builder.foldPanic(panic);
-        if (row.kind === 'panic') {
-          // A second panic inside a panic report ("Fixing recursive fault"): same report.
-          continue;
-        }
         phase = 'panic';
         continue;
       }
-      if (found.row.continues?.includes(row.kind)) {
+      // Each oops prints one second header ("Internal error: Oops", x86's "Oops:", mips'
+      // "Oops[#1]:"), and before its registers; another one is another oops.
+      if (found.row.continues?.includes(row.kind) && !continued && !builder.traceStarted) {
         take(j, line.text);
-        builder.endTrace();
+        continued = true;
         continue;
       }
       cutShort();
@@ -162,16 +196,13 @@ function collect(lines: readonly ConsoleLine[], start: number, header: HeaderMat
       break;
     }
     take(j, line.text);
+    // 'trace' rows print no end marker, but a stray one still closes them.
     const marker = row.end === 'trace' ? END_TRACE : row.end;
-    if (marker.test(line.text) || (row.kind !== 'panic' && END_TRACE.test(line.text))) {
+    if (marker.test(line.text)) {
       ownEnd = true;
       lastUseful = j;
       phase = 'tail';
       tailFrom = j;
-      if (row.kind === 'panic') {
-        next = j + 1;
-        break;
-      }
       continue;
     }
     if (row.end === 'trace' && builder.traceDone) {
@@ -209,7 +240,8 @@ class ReportBuilder {
   private readonly groups: readonly (string | undefined)[];
   private readonly headerText: string;
   private trace: TraceReader | undefined;
-  private traceSeen = false;
+  /** True once a call trace has started (and register dumps are behind us). */
+  traceStarted = false;
   /** True once the first call trace with frames has ended. */
   traceDone = false;
   traceLastLine = -1;
@@ -243,7 +275,7 @@ class ReportBuilder {
       this.endTrace();
     }
     if (!this.traceDone && (TRACE_START.test(text) || startsTraceImplicitly(text))) {
-      this.traceSeen = true;
+      this.traceStarted = true;
       this.trace = new TraceReader();
       if (TRACE_START.test(text)) this.trace.lastLine = index;
       else this.trace.feed(text, index);
@@ -273,22 +305,25 @@ class ReportBuilder {
     let known = false;
     // The machine state of interest is the first dump; x86 repeats RIP and the registers after
     // the end marker and the panic dumps its own stack, neither of which may overwrite it.
-    if (!this.traceSeen) {
+    if (!this.traceStarted && mayHoldRegisters(text)) {
       const pcLine = parsePcLine(text);
       if (pcLine !== undefined) {
         if (pcLine.reg === 'pc') this.pc ??= pcLine.loc;
         else this.lr ??= pcLine.loc;
         known = true;
       }
-      const addrs = pcAddresses(text);
-      if (addrs.pc !== undefined) this.pcAddr.pc ??= addrs.pc;
-      if (addrs.lr !== undefined) this.pcAddr.lr ??= addrs.lr;
+      if (text.includes(': [<')) {
+        const addrs = pcAddresses(text);
+        if (addrs.pc !== undefined) this.pcAddr.pc ??= addrs.pc;
+        if (addrs.lr !== undefined) this.pcAddr.lr ??= addrs.lr;
+      }
       for (const [name, value] of registersOf(text)) {
         if (!Object.hasOwn(this.registers, name)) this.registers[name] = value;
         known = true;
       }
     }
-    if (this.cpu === undefined) {
+    // Substring checks first: every line of a report passes through here.
+    if (this.cpu === undefined && text.includes('PID: ')) {
       const cpu = CPU_LINE.exec(text);
       if (cpu) {
         this.cpu = Number(cpu[1]);
@@ -299,21 +334,21 @@ class ReportBuilder {
         known = true;
       }
     }
-    if (this.kernelVersion === undefined) {
+    if (this.kernelVersion === undefined && text.includes('ainted')) {
       const t = TAINT_LINE.exec(text);
       if (t) {
         this.taint = taintLetters(t[1]!);
         this.kernelVersion = t[2];
       }
     }
-    if (this.comm === undefined) {
+    if (this.comm === undefined && text.startsWith('task:')) {
       const task = TASK_LINE.exec(text);
       if (task) {
         this.comm = task[1];
         this.pid = Number(task[2]);
       }
     }
-    if (this.faultAddress === undefined) {
+    if (this.faultAddress === undefined && FAULT_HINT.test(text)) {
       for (const re of FAULT_ADDRESS) {
         const m = re.exec(text);
         if (m) {
@@ -329,7 +364,7 @@ class ReportBuilder {
     return known;
   }
 
-  build(lines: readonly ConsoleLine[], included: readonly number[], endSeen: boolean): CrashReport {
+  build(lines: ConsoleLines, included: readonly number[], endSeen: boolean): CrashReport {
     this.endTrace();
     const first = included[0]!;
     const last = included.at(-1)!;
@@ -346,7 +381,7 @@ class ReportBuilder {
       corruptedReason = 'this panic follows a crash whose report is missing from the log';
     } else if (this.frames.length === 0) {
       corruptedReason = 'the report has no call trace';
-    } else if (!ownEnd && this.panicMessage === undefined) {
+    } else if (!ownEnd && !(this.panicMessage !== undefined && row.panicsBeforeEnd === true)) {
       corruptedReason = 'the report stops before its end marker';
     }
 
@@ -359,7 +394,7 @@ class ReportBuilder {
       registers: { ...this.registers },
       startLine: first + 1,
       endLine: last + 1,
-      excerpt: included.map((k) => lines[k]!.clean),
+      excerpt: included.map((k) => lines.at(k).clean),
     };
     if (guilty !== undefined) report.guiltyFunction = guilty;
     if (corruptedReason !== undefined) report.corruptedReason = corruptedReason;
@@ -387,6 +422,7 @@ const CPU_LINE = /CPU: (-?\d+) (?:UID: \d+ )?PID: (\d+) Comm: (.*?) (Not tainted
 const TAINT_LINE = /^\s+(Not tainted|Tainted: [A-Z ]*?)\s+([^\s#]\S*)(?:\s+#|\s*$)/;
 /** sched_show_task(): "task:kworker/u4:1 state:D stack:0 pid:45 ...". */
 const TASK_LINE = /^task:(\S+)\s+state:\S+.*?\bpid:\s*(\d+)/;
+const FAULT_HINT = /addr|request at|dereference at|Unhandled fault|BadVA|CR2/;
 const FAULT_ADDRESS: readonly RegExp[] = [
   /Unable to handle kernel .*? at virtual address (?:0x)?([0-9a-f]+)/,
   /(?:page fault for address|NULL pointer dereference, address|paging request at|NULL pointer dereference at):? (?:0x)?([0-9a-f]+)/,
@@ -461,5 +497,3 @@ function renderTitle(template: string, groups: readonly (string | undefined)[], 
     .trim();
 }
 
-// Exported for the tests only: the pc/lr parser is shared with the builder above.
-export { parseLocation };

@@ -35,11 +35,12 @@ const TRACE_NOISE = [
   /^\s*r\d{1,2}\s?:[0-9a-f]{8}\b/, // arm frame-pointer unwinder dumps the saved registers
   /^\s*Exception stack\(/, // arm, at every exception boundary
   /^\s*>?[0-9a-f]{4,16}: (?:[0-9a-f?]{2,16}\s*)+$/, // arm stack hex dump
-  /^(?:RIP|RSP|RAX|RBX|RCX|RDX|RSI|RDI|RBP|R\d{1,2}|FS|GS|CS|DS|ES|CR\d|DR\d|Code):/, // x86 regs at an irq boundary
-  /^Code: /,
+  /^(?:RIP|RSP|RAX|RBX|RCX|RDX|RSI|RDI|RBP|R\d{1,2}|FS|GS|CS|DS|ES|CR\d|DR\d):/, // x86 regs at an irq boundary
+  /^Code: /, // x86 at an irq boundary; arm, arm64 and mips just before the end marker
   new RegExp(String.raw`^\s*${SYM} \S+\.[chS]:\d+ \[inline\]`), // symbolized inline frame
 ];
-const TRACE_END = /^(?:---\[ end |Modules linked in|Kernel panic|Kernel Offset|SMP: stopping|Rebooting in)/;
+/** Lines that end a trace. The kernel never prints a blank line inside one (KASAN and mips print one after). */
+const TRACE_END = /^(?:\s*$|---\[ end |Modules linked in|Kernel panic|Kernel Offset|SMP: stopping|Rebooting in|(?:Allocated|Freed) by task)/;
 /** A trace tolerates this many consecutive foreign lines (another CPU's printk) before it ends. */
 const MAX_FOREIGN = 2;
 
@@ -159,6 +160,17 @@ export class TraceReader {
     this.foreign++;
     return this.foreign <= MAX_FOREIGN ? 'foreign' : 'end';
   }
+}
+
+/**
+ * One test that rules out most report lines for both parsePcLine and registersOf: the line
+ * must start with a register name some arch prints.
+ */
+const REGISTERISH =
+  /^\s*(?:x\d|r\d|sp\s*:|ip\s*:|pc|lr|pstate|PC is|LR is|epc|ra\s|RIP|RSP|RAX|RBX|RCX|RDX|RSI|RDI|RBP|R\d|FS|GS|CS|DS|ES|CR\d|DR\d|EFLAGS|E[A-D]X|E[SD]I|EBP|ESP|PKRU|\$|Hi\s|Lo\s|Status|Cause|BadVA|PrId)/;
+
+export function mayHoldRegisters(text: string): boolean {
+  return REGISTERISH.test(text);
 }
 
 /** pc/lr lines of each arch. Returns which register and where it points. */
