@@ -32,7 +32,7 @@ export const ARCHES = {
     imageTarget: 'Image',
     imagePath: 'arch/arm64/boot/Image',
     baseFragment: 'base-arm64',
-    defaultFragments: ['cma', 'cma-debugfs', 'numa', 'hugetlb', 'pernuma', 'cma-areas-7'],
+    defaultFragments: ['cma', 'cma-debugfs', 'numa', 'hugetlb', 'pernuma', 'cma-areas-7', 'debug-info'],
   },
   arm: {
     linuxArch: 'arm',

@@ -7,7 +7,6 @@ import { execa } from 'execa';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { ArchName } from './arch.ts';
-import { writeFileAtomic } from './atomic.ts';
 import { ConsoleMonitor, DEFAULT_MONITOR, decideVerdict, type MonitorOptions, type StopReason, type Verdict, type CrashSighting } from './console.ts';
 import type { GuestReport } from './guest-report.ts';
 import { MACHINES } from './machines.ts';
@@ -145,7 +144,6 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
     timedLog,
     qemu: { argv: [file, ...args], ...(exit.exitCode !== undefined ? { exitCode: exit.exitCode } : {}), ...(exit.signal ? { signal: exit.signal } : {}), stderr },
   };
-  writeFileAtomic(join(job.outDir, 'boot.json'), JSON.stringify(result, null, 2));
   return result;
 }
 

@@ -15,9 +15,8 @@ import { requireTools } from './tools.ts';
 
 export interface BuildPlan {
   readonly source: KernelSource;
-  readonly arches: readonly ArchName[];
-  /** Patched variants to build on top of each baseline; empty for baseline only. */
-  readonly series: readonly Series[];
+  /** Kernels to build: each arch's baseline always, plus a patched variant where series is given. */
+  readonly kernels: readonly { readonly arch: ArchName; readonly series?: Series }[];
   /** Feature fragments per arch; defaults to the arch table's. */
   readonly fragments?: (arch: ArchName) => readonly string[];
   readonly jobs?: number;
@@ -39,6 +38,11 @@ export function requireBuildTools(arches: readonly ArchName[]): void {
   requireTools(needs, 'Building kernels');
 }
 
+/** Every arch crossed with every series: what `bootlab build` and `bootlab boot` ask for. */
+export function crossKernels(arches: readonly ArchName[], series: readonly Series[]): BuildPlan['kernels'] {
+  return arches.flatMap((arch) => [{ arch }, ...series.map((s) => ({ arch, series: s }))]);
+}
+
 /** Build everything in the plan; the returned promises resolve as each build finishes. */
 export function scheduleBuilds(plan: BuildPlan): Map<string, Promise<BuildOutcome>> {
   const queue = new PQueue({ concurrency: 1 });
@@ -46,8 +50,10 @@ export function scheduleBuilds(plan: BuildPlan): Map<string, Promise<BuildOutcom
   const out = new Map<string, Promise<BuildOutcome>>();
   const emit = plan.onEvent ?? (() => {});
   // One patched tree per series, shared by every arch.
-  const variants = new Map(plan.series.map((s) => [s.name, patchedVariant(plan.source, s)]));
-  for (const arch of plan.arches) {
+  const variants = new Map<string, ReturnType<typeof patchedVariant>>();
+  for (const k of plan.kernels) if (k.series && !variants.has(k.series.name)) variants.set(k.series.name, patchedVariant(plan.source, k.series));
+  const arches = [...new Set(plan.kernels.map((k) => k.arch))];
+  for (const arch of arches) {
     const fragments = fragmentsFor(arch, plan.fragments?.(arch));
     const baseline = queue.add(async () => {
       emit({ type: 'start', arch, variant: 'baseline' });
@@ -56,7 +62,8 @@ export function scheduleBuilds(plan: BuildPlan): Map<string, Promise<BuildOutcom
       return outcome;
     }, { throwOnTimeout: true });
     out.set(buildKey(arch, 'baseline'), baseline);
-    for (const series of plan.series) {
+    for (const series of plan.kernels.filter((k) => k.arch === arch && k.series).map((k) => k.series!)) {
+      if (out.has(buildKey(arch, series.name))) continue;
       const patched = baseline.then(async (base) => {
         // Patch the tree while the baseline queue keeps the CPUs busy.
         const variant = await variants.get(series.name)!;

@@ -9,6 +9,8 @@ import { installSignalHandlers } from './proc.ts';
 import { buildCommand } from './commands/build.ts';
 import { bootCommand } from './commands/boot.ts';
 import { setupCommand } from './commands/setup.ts';
+import { reproCommand, runCommand } from './commands/run.ts';
+import { validateCommand } from './commands/validate.ts';
 
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -30,6 +32,9 @@ export interface Command {
 const COMMANDS: Record<string, Command> = {
   build: buildCommand,
   boot: bootCommand,
+  run: runCommand,
+  repro: reproCommand,
+  validate: validateCommand,
   setup: setupCommand,
 };
 

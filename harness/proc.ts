@@ -22,14 +22,27 @@ export function killAllChildren(): void {
   live.clear();
 }
 
-/** On SIGINT/SIGTERM kill every child group, then exit with the conventional 128+signo. */
-export function installSignalHandlers(onSignal?: (signal: NodeJS.Signals) => void): void {
+const interruptHooks = new Set<(signal: NodeJS.Signals) => void>();
+
+/**
+ * Run `hook` (synchronously) when bootlab is interrupted, after every child is dead: the
+ * place to record what finished. Returns a function that removes the hook.
+ */
+export function onInterrupt(hook: (signal: NodeJS.Signals) => void): () => void {
+  installSignalHandlers();
+  interruptHooks.add(hook);
+  return () => interruptHooks.delete(hook);
+}
+
+/** On SIGINT/SIGTERM kill every child group, run the hooks, exit with 128+signo. */
+export function installSignalHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.on(signal, () => {
       killAllChildren();
-      onSignal?.(signal);
+      for (const hook of interruptHooks) hook(signal);
+      process.stderr.write(`bootlab: interrupted by ${signal}; every QEMU and make it started has been killed\n`);
       process.exit(code);
     });
   }

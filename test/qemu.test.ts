@@ -40,5 +40,5 @@ t.test('no guest gets a network or host file access, whatever the arch or profil
 
 t.test('earlycon can be turned off by the profile', async (t) => {
   t.equal(kernelCmdline(machineConfig('arm64', findProfile('numa2-noearlycon', profiles))), 'console=ttyAMA0 panic=-1 cma=64M');
-  t.equal(kernelCmdline(machineConfig('mips', findProfile('default', profiles))), 'console=ttyS0 earlycon=uart8250,io,0x3f8 panic=-1 cma=32M');
+  t.equal(kernelCmdline(machineConfig('mips', findProfile('default', profiles))), 'console=ttyS0 earlycon=uart8250,io,0x3f8 panic=-1 cma=8M');
 });

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { ARCH_NAMES, parseArchList, type ArchName } from '../arch.ts';
 import { runBootJob, type JobResult } from '../job.ts';
 import { formatCmaCheck } from '../cma/check.ts';
-import { scheduleBuilds, requireBuildTools, buildKey } from '../builds.ts';
+import { crossKernels, scheduleBuilds, requireBuildTools, buildKey } from '../builds.ts';
 import type { Command, OptionValues } from '../cli.ts';
 import { UserError } from '../errors.ts';
 import { guestInitramfs } from '../image/initramfs.ts';
@@ -65,7 +65,7 @@ export const bootCommand: Command = {
       const series = parseSeriesOption(values.series as string | undefined);
       requireBuildTools(arches);
       const source = await resolveSource(values['kernel-src'] as string | undefined);
-      const builds = scheduleBuilds({ source, arches, series });
+      const builds = scheduleBuilds({ source, kernels: crossKernels(arches, series) });
       for (const arch of arches) {
         for (const variant of ['baseline', ...series.map((s) => s.name)]) {
           const kernel = builds.get(buildKey(arch, variant))!.then((b) => {

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { ARCH_NAMES, parseArchList } from '../arch.ts';
-import { scheduleBuilds, requireBuildTools } from '../builds.ts';
+import { crossKernels, scheduleBuilds, requireBuildTools } from '../builds.ts';
 import type { BuildOutcome } from '../build.ts';
 import type { Command } from '../cli.ts';
 import { UserError } from '../errors.ts';
@@ -43,8 +43,7 @@ export const buildCommand: Command = {
     say(`kernel ${source.version} from ${source.origin}`);
     const builds = scheduleBuilds({
       source,
-      arches,
-      series,
+      kernels: crossKernels(arches, series),
       ...(fragments ? { fragments: () => fragments } : {}),
       ...(jobs ? { jobs } : {}),
       onEvent: (e) => {

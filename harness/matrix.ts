@@ -1,0 +1,185 @@
+/**
+ * Matrix files (configs/<name>.json): which (arch, variant, profile) jobs to run and what
+ * each is expected to do. Validated strictly — unknown keys are errors — with messages that
+ * name the file and the path inside it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { ARCH_NAMES, isArchName, type ArchName } from './arch.ts';
+import type { Verdict } from './console.ts';
+import { UserError } from './errors.ts';
+import { REPO_ROOT } from './paths.ts';
+import type { Profile } from './profile.ts';
+import type { Expectation } from './results/model.ts';
+
+export interface JobSpec {
+  readonly id: string;
+  readonly arch: ArchName;
+  /** "baseline" or a series spec ("a", "a+b"). */
+  readonly variant: string;
+  readonly profile: string;
+}
+
+export interface ExpectRule {
+  readonly arch?: string;
+  readonly variant?: string;
+  readonly profile?: string;
+  readonly verdict?: Verdict;
+  readonly title?: string;
+  readonly cma?: Expectation['cma'];
+  readonly why?: string;
+}
+
+export interface Matrix {
+  readonly name: string;
+  readonly file: string;
+  readonly description: string;
+  readonly jobs: readonly JobSpec[];
+  readonly expect: readonly ExpectRule[];
+  /** Extra attempts for a job whose verdict is infra-error. */
+  readonly retries: number;
+}
+
+export const VERDICTS = ['pass', 'crash', 'hang', 'qemu-error', 'infra-error'] as const satisfies readonly Verdict[];
+const CMA_MODES = ['ok', 'slot-error', 'any'] as const;
+
+export function jobId(arch: string, variant: string, profile: string): string {
+  return `${arch}-${variant.replace(/\+/g, '_')}-${profile}`;
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+const isObject = (v: Json | undefined): v is { [k: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function matrixPath(nameOrPath: string): string {
+  if (nameOrPath.includes('/') || nameOrPath.endsWith('.json')) return resolve(nameOrPath);
+  return join(REPO_ROOT, 'configs', `${nameOrPath}.json`);
+}
+
+export function loadMatrix(nameOrPath: string, profiles: ReadonlyMap<string, Profile>): Matrix {
+  const file = matrixPath(nameOrPath);
+  if (!existsSync(file)) {
+    throw new UserError(`Matrix "${nameOrPath}" not found: ${file} does not exist. Matrices live in configs/<name>.json (nightly, premerge-cma-dynamic-areas, repro-arm64-numa-panic).`);
+  }
+  let raw: Json;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8')) as Json;
+  } catch (error) {
+    throw new UserError(`${file} is not valid JSON: ${(error as Error).message}.`, { cause: error });
+  }
+  return parseMatrix(raw, file, profiles);
+}
+
+/** Pure validation of a matrix document. */
+export function parseMatrix(raw: Json, file: string, profiles: ReadonlyMap<string, Profile>): Matrix {
+  const err = (path: string, what: string): UserError => new UserError(`${file}: ${path}: ${what}`);
+  if (!isObject(raw)) throw err('(top)', 'a matrix is an object with "description", "groups" and optionally "expect" and "retries".');
+  const allowed = ['description', 'groups', 'expect', 'retries'];
+  for (const k of Object.keys(raw)) if (!allowed.includes(k)) throw err(k, `unknown key. A matrix has ${allowed.join(', ')}.`);
+  const description = raw.description ?? '';
+  if (typeof description !== 'string') throw err('description', 'must be a string.');
+  const retries = raw.retries ?? 1;
+  if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > 5) throw err('retries', 'must be an integer 0..5.');
+  if (!Array.isArray(raw.groups) || raw.groups.length === 0) throw err('groups', 'must be a non-empty list of { arches, variants, profiles }.');
+
+  const stringList = (v: Json | undefined, path: string): string[] => {
+    if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'string' || x === '')) throw err(path, 'must be a non-empty list of names.');
+    return v as string[];
+  };
+  const jobs = new Map<string, JobSpec>();
+  raw.groups.forEach((g, i) => {
+    const at = `groups[${i}]`;
+    if (!isObject(g)) throw err(at, 'must be an object { arches, variants, profiles }.');
+    for (const k of Object.keys(g)) if (!['arches', 'variants', 'profiles'].includes(k)) throw err(`${at}.${k}`, 'unknown key. A group has arches, variants and profiles.');
+    const arches = stringList(g.arches, `${at}.arches`);
+    arches.forEach((a, j) => {
+      if (!isArchName(a)) throw err(`${at}.arches[${j}]`, `unknown arch "${a}". bootlab knows ${ARCH_NAMES.join(', ')}.`);
+    });
+    const variants = stringList(g.variants, `${at}.variants`);
+    variants.forEach((v, j) => {
+      if (!/^[A-Za-z0-9._+-]+$/.test(v)) throw err(`${at}.variants[${j}]`, `"${v}" is not a variant: use "baseline" or a series name under patches/ (several joined by "+").`);
+    });
+    const names = stringList(g.profiles, `${at}.profiles`);
+    names.forEach((p, j) => {
+      if (!profiles.has(p)) throw err(`${at}.profiles[${j}]`, `unknown profile "${p}". Known profiles: ${[...profiles.keys()].join(', ')}.`);
+    });
+    for (const arch of arches as ArchName[]) {
+      for (const variant of variants) {
+        for (const profile of names) {
+          const id = jobId(arch, variant, profile);
+          jobs.set(id, { id, arch, variant, profile });
+        }
+      }
+    }
+  });
+
+  const expect: ExpectRule[] = [];
+  if (raw.expect !== undefined) {
+    if (!Array.isArray(raw.expect)) throw err('expect', 'must be a list of rules.');
+    raw.expect.forEach((r, i) => {
+      const at = `expect[${i}]`;
+      if (!isObject(r)) throw err(at, 'must be an object.');
+      const keys = ['arch', 'variant', 'profile', 'verdict', 'title', 'cma', 'why'];
+      for (const k of Object.keys(r)) if (!keys.includes(k)) throw err(`${at}.${k}`, `unknown key. A rule has ${keys.join(', ')}.`);
+      for (const k of Object.keys(r)) if (typeof r[k] !== 'string') throw err(`${at}.${k}`, 'must be a string.');
+      if (r.verdict !== undefined && !(VERDICTS as readonly string[]).includes(r.verdict as string)) throw err(`${at}.verdict`, `must be one of ${VERDICTS.join(', ')}.`);
+      if (r.cma !== undefined && !(CMA_MODES as readonly string[]).includes(r.cma as string)) throw err(`${at}.cma`, `must be one of ${CMA_MODES.join(', ')}.`);
+      expect.push(r as ExpectRule);
+    });
+  }
+  return { name: basename(file, '.json'), file, description, jobs: [...jobs.values()], expect, retries };
+}
+
+/** Shell-style glob with * and ?, anchored. */
+export function globMatch(pattern: string, text: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return re.test(text);
+}
+
+/** The expectation for a job: defaults, then every matching rule in order, later ones winning. */
+export function expectationFor(job: JobSpec, rules: readonly ExpectRule[]): Expectation {
+  let e: Expectation = { verdict: 'pass', cma: 'ok' };
+  for (const r of rules) {
+    if (r.arch !== undefined && !globMatch(r.arch, job.arch)) continue;
+    if (r.variant !== undefined && !globMatch(r.variant, job.variant)) continue;
+    if (r.profile !== undefined && !globMatch(r.profile, job.profile)) continue;
+    e = {
+      verdict: r.verdict ?? e.verdict,
+      cma: r.cma ?? (r.verdict !== undefined && r.verdict !== 'pass' ? 'any' : e.cma),
+      ...(r.title !== undefined ? { title: r.title } : r.verdict === undefined && e.title !== undefined ? { title: e.title } : {}),
+      ...(r.why !== undefined ? { why: r.why } : e.why !== undefined ? { why: e.why } : {}),
+    };
+  }
+  return e;
+}
+
+export interface JobFilter {
+  readonly arches?: readonly string[];
+  readonly variants?: readonly string[];
+  readonly profiles?: readonly string[];
+  readonly only?: string;
+  /** [k, n]: keep the k-th of n deterministic slices (1-based). */
+  readonly shard?: readonly [number, number];
+}
+
+export function selectJobs(jobs: readonly JobSpec[], f: JobFilter): JobSpec[] {
+  const picked = jobs.filter(
+    (j) =>
+      (!f.arches || f.arches.includes(j.arch)) &&
+      (!f.variants || f.variants.includes(j.variant)) &&
+      (!f.profiles || f.profiles.includes(j.profile)) &&
+      (!f.only || globMatch(f.only, j.id)),
+  );
+  if (!f.shard) return picked;
+  const [k, n] = f.shard;
+  // Slice by sorted id so every shard agrees on the order whatever the file order.
+  const sorted = [...picked].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return sorted.filter((_, i) => i % n === k - 1);
+}
+
+export function parseShard(value: string): [number, number] {
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const k = Number(m?.[1]);
+  const n = Number(m?.[2]);
+  if (!m || n < 1 || k < 1 || k > n) throw new UserError(`--shard expects K/N with 1 <= K <= N, e.g. 1/2; got "${value}".`);
+  return [k, n];
+}
