@@ -1,0 +1,53 @@
+import t from 'tap';
+import { expectationFor, globMatch, jobId, loadMatrix, parseMatrix, parseShard, selectJobs } from '../harness/matrix.ts';
+import { loadProfiles } from '../harness/profile.ts';
+
+const profiles = loadProfiles();
+const F = 'configs/x.json';
+
+t.test('every committed matrix loads, and its jobs are the cross product of its groups', async (t) => {
+  for (const name of ['nightly', 'premerge-cma-dynamic-areas', 'repro-arm64-numa-panic']) t.ok(loadMatrix(name, profiles).jobs.length > 0, name);
+  const m = loadMatrix('repro-arm64-numa-panic', profiles);
+  t.same(m.jobs.map((j) => j.id), ['arm64-arm64-early-cma-reserve-numa2', 'arm64-arm64-early-cma-reserve_cma-dynamic-areas-numa2']);
+});
+
+t.test('matrix errors name the file, the path in it and what is wrong', async (t) => {
+  const group = { arches: ['arm64'], variants: ['baseline'], profiles: ['default'] };
+  const cases: [unknown, RegExp][] = [
+    [{ groups: [group], colour: 'red' }, /configs\/x\.json: colour: unknown key/],
+    [{ groups: [] }, /groups: must be a non-empty list/],
+    [{ groups: [{ ...group, arches: ['x86'] }] }, /groups\[0\]\.arches\[0\]: unknown arch "x86"\. bootlab knows arm64, arm, mips/],
+    [{ groups: [{ ...group, profiles: ['nope'] }] }, /groups\[0\]\.profiles\[0\]: unknown profile "nope"/],
+    [{ groups: [{ ...group, extra: 1 }] }, /groups\[0\]\.extra: unknown key/],
+    [{ groups: [group], expect: [{ verdict: 'exploded' }] }, /expect\[0\]\.verdict: must be one of pass, crash, hang, qemu-error, infra-error/],
+    [{ groups: [group], expect: [{ cma: 'maybe' }] }, /expect\[0\]\.cma: must be one of ok, slot-error, any/],
+    [{ groups: [group], retries: -1 }, /retries: must be an integer 0\.\.5/],
+  ];
+  for (const [raw, message] of cases) t.throws(() => parseMatrix(raw as never, F, profiles), { name: 'UserError', message }, String(message));
+});
+
+t.test('expectations default to a clean pass; later rules win; a non-pass verdict stops the CMA check', async (t) => {
+  const job = { id: jobId('arm', 'cma-dynamic-areas', 'default'), arch: 'arm' as const, variant: 'cma-dynamic-areas', profile: 'default' };
+  t.same(expectationFor(job, []), { verdict: 'pass', cma: 'ok' });
+  t.same(expectationFor(job, [{ arch: 'arm', variant: 'cma-*', verdict: 'hang', why: 'early abort' }]), { verdict: 'hang', cma: 'any', why: 'early abort' });
+  t.same(expectationFor(job, [{ arch: 'arm', verdict: 'hang' }, { profile: 'default', verdict: 'pass' }]), { verdict: 'pass', cma: 'any' });
+  t.same(expectationFor(job, [{ arch: 'mips', verdict: 'hang' }]), { verdict: 'pass', cma: 'ok' }, 'rules for other arches do not apply');
+});
+
+t.test('filters and shards select jobs deterministically; shards partition the matrix', async (t) => {
+  const m = loadMatrix('nightly', profiles);
+  t.ok(selectJobs(m.jobs, { arches: ['mips'] }).every((j) => j.arch === 'mips'));
+  t.same(selectJobs(m.jobs, { only: 'arm-*-default' }).map((j) => j.id), ['arm-baseline-default', 'arm-cma-dynamic-areas-default']);
+  const a = selectJobs(m.jobs, { shard: [1, 2] }).map((j) => j.id);
+  const b = selectJobs(m.jobs, { shard: [2, 2] }).map((j) => j.id);
+  t.same([...a, ...b].sort(), m.jobs.map((j) => j.id).sort(), 'the two shards together are the whole matrix');
+  t.same(a.filter((id) => b.includes(id)), [], 'no job is in both shards');
+  t.same(parseShard('2/3'), [2, 3]);
+  t.throws(() => parseShard('3/2'), { name: 'UserError', message: /--shard expects K\/N/ });
+});
+
+t.test('globs match whole names', async (t) => {
+  t.ok(globMatch('cma-*', 'cma-dynamic-areas'));
+  t.notOk(globMatch('cma', 'cma-dynamic-areas'));
+  t.ok(globMatch('numa?', 'numa2'));
+});
