@@ -13,6 +13,7 @@ import { MACHINES } from './machines.ts';
 import type { MachineConfig } from './profile.ts';
 import { killGroup, track } from './proc.ts';
 import { qemuArgv } from './qemu.ts';
+import { deviceTreeWithPools } from './dtb.ts';
 import { requireTools } from './tools.ts';
 
 export interface BootJob {
@@ -63,13 +64,14 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
   requireTools({ [spec.qemu]: spec.qemuPackage }, `Booting ${job.machine.arch}`);
   mkdirSync(job.outDir, { recursive: true });
   const options = { ...DEFAULT_MONITOR, ...job.monitor };
+  const dtb = job.dtb ?? (job.machine.reservedPools ? await deviceTreeWithPools(job.machine, job.kernel, job.initrd, job.outDir) : undefined);
   const { file, args } = qemuArgv({
     machine: job.machine,
     kernel: job.kernel,
     initrd: job.initrd,
     name: `bootlab-${job.id}`,
     sandbox: await supportsSandbox(spec.qemu),
-    ...(job.dtb ? { dtb: job.dtb } : {}),
+    ...(dtb ? { dtb } : {}),
   });
   const consoleLog = join(job.outDir, 'console.log');
   const timedLog = join(job.outDir, 'console.timed.log');

@@ -17,6 +17,8 @@ export interface MachineSpec {
   readonly defaultMemoryMiB: number;
   readonly defaultSmp: number;
   readonly maxSmp: number;
+  /** QEMU generates a device tree for this machine (-machine dumpdtb= works, -dtb is honoured). */
+  readonly deviceTree: boolean;
   /** Whether bootlab's kernels for this arch can have NUMA (CONFIG_NUMA is selectable). */
   readonly numa: boolean;
   /**
@@ -37,6 +39,7 @@ export const MACHINES = {
     defaultMemoryMiB: 1024,
     defaultSmp: 2,
     maxSmp: 8,
+    deviceTree: true,
     numa: true,
     extraArgs: ['-nographic', '-no-reboot', '-nic', 'none'],
   },
@@ -50,6 +53,7 @@ export const MACHINES = {
     defaultMemoryMiB: 1024,
     defaultSmp: 2,
     maxSmp: 4,
+    deviceTree: true,
     numa: false,
     extraArgs: ['-nographic', '-no-reboot', '-nic', 'none'],
   },
@@ -63,6 +67,7 @@ export const MACHINES = {
     defaultMemoryMiB: 256,
     defaultSmp: 1,
     maxSmp: 1,
+    deviceTree: false,
     numa: false,
     // Without -vga none malta looks for vgabios-cirrus.bin, which is not installed.
     extraArgs: ['-nographic', '-no-reboot', '-nic', 'none', '-vga', 'none'],

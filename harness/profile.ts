@@ -28,6 +28,17 @@ export interface Profile {
   readonly earlycon?: boolean;
   /** Extra kernel arguments, e.g. cma=64M hugetlb_cma=2G cma_pernuma=16M. */
   readonly cmdline: readonly string[];
+  /**
+   * Reusable "shared-dma-pool" reserved-memory nodes added to the device tree QEMU generates:
+   * each becomes a CMA area named pool<N>, so a profile can ask for more areas than
+   * CONFIG_CMA_AREAS allows without NUMA.
+   */
+  readonly reservedPools?: ReservedPools;
+}
+
+export interface ReservedPools {
+  readonly count: number;
+  readonly sizeMiB: number;
 }
 
 /** A profile resolved for one arch: every default filled in. */
@@ -39,11 +50,12 @@ export interface MachineConfig {
   readonly numa?: Profile['numa'];
   readonly earlycon: boolean;
   readonly cmdline: readonly string[];
+  readonly reservedPools?: ReservedPools;
 }
 
 export const PROFILES_FILE = join(REPO_ROOT, 'configs', 'profiles.json');
 
-const KEYS = ['description', 'arches', 'memoryMiB', 'smp', 'numa', 'earlycon', 'cmdline'] as const;
+const KEYS = ['description', 'arches', 'memoryMiB', 'smp', 'numa', 'earlycon', 'cmdline', 'reservedPools'] as const;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -104,6 +116,12 @@ export function parseProfile(name: string, raw: Json, origin: string): Profile {
     }
     numa = { nodes: parsedNodes, ...(distances ? { distances } : {}) };
   }
+  let reservedPools: ReservedPools | undefined;
+  if (raw.reservedPools !== undefined) {
+    const r = raw.reservedPools;
+    if (!isObject(r) || Object.keys(r).some((k) => k !== 'count' && k !== 'sizeMiB')) throw new UserError(`${at('.reservedPools')} must be { "count": N, "sizeMiB": N }.`);
+    reservedPools = { count: posInt(r.count, '.reservedPools.count') ?? fail(`${at('.reservedPools.count')} is required.`), sizeMiB: posInt(r.sizeMiB, '.reservedPools.sizeMiB') ?? fail(`${at('.reservedPools.sizeMiB')} is required.`) };
+  }
   const memoryMiB = posInt(raw.memoryMiB, '.memoryMiB');
   const smp = posInt(raw.smp, '.smp');
   return {
@@ -115,6 +133,7 @@ export function parseProfile(name: string, raw: Json, origin: string): Profile {
     ...(smp ? { smp } : {}),
     ...(numa ? { numa } : {}),
     ...(raw.earlycon !== undefined ? { earlycon: raw.earlycon as boolean } : {}),
+    ...(reservedPools ? { reservedPools } : {}),
   };
 }
 
@@ -174,5 +193,15 @@ export function machineConfig(arch: ArchName, profile: Profile, kernelHasNuma?: 
       throw why(`CPUs ${missing.join(', ')} are in no NUMA node`);
     }
   }
-  return { arch, profile: profile.name, memoryMiB, smp, ...(numa ? { numa } : {}), earlycon: profile.earlycon ?? true, cmdline: profile.cmdline };
+  if (profile.reservedPools && !machine.deviceTree) throw why(`${machine.machine} boots without a device tree bootlab can extend, so reservedPools cannot be added`);
+  return {
+    arch,
+    profile: profile.name,
+    memoryMiB,
+    smp,
+    ...(numa ? { numa } : {}),
+    earlycon: profile.earlycon ?? true,
+    cmdline: profile.cmdline,
+    ...(profile.reservedPools ? { reservedPools: profile.reservedPools } : {}),
+  };
 }

@@ -10,6 +10,8 @@ export interface QemuInputs {
   readonly name: string;
   readonly sandbox?: boolean;
   readonly dtb?: string;
+  /** Ask QEMU to write the device tree it would pass to this file and exit. */
+  readonly dumpDtb?: string;
 }
 
 /** The kernel command line: console first, then earlycon, panic behaviour, the profile's own args. */
@@ -38,7 +40,7 @@ export function qemuArgv(inputs: QemuInputs): { file: string; args: string[] } {
   const spec = MACHINES[m.arch];
   const args = [
     '-name', inputs.name,
-    '-M', spec.machine,
+    '-M', inputs.dumpDtb ? `${spec.machine},dumpdtb=${inputs.dumpDtb}` : spec.machine,
     '-cpu', spec.cpu,
     '-smp', String(m.smp),
     '-m', `${m.memoryMiB}M`,

@@ -50,6 +50,12 @@ export function expectCma(m: MachineConfig): CmaExpectation {
   const notes: string[] = [];
   const nodes = m.numa ? m.numa.nodes.map((_, i) => i) : [0];
 
+  // Device-tree pools are reserved first (early_init_fdt_scan_reserved_mem), so they take
+  // the first slots; names are the node names.
+  for (let i = 0; i < (m.reservedPools?.count ?? 0); i++) {
+    areas.push({ name: `pool${i}`, bytes: m.reservedPools!.sizeMiB * 2 ** 20, origin: 'device tree reserved-memory shared-dma-pool' });
+  }
+
   const pernuma = arg(m.cmdline, 'cma_pernuma');
   if (pernuma !== undefined) {
     const bytes = memparse(pernuma) ?? 0;
