@@ -23,6 +23,7 @@ export const DEBIAN_PACKAGES = {
   patch: 'applying patch series',
   'device-tree-compiler': 'dtc, to add reserved-memory nodes to QEMU device trees',
   git: 'kernel trees given as git checkouts',
+  chromium: 'headless browser for the report.html test',
 } as const satisfies Record<string, string>;
 
 export type DebianPackage = keyof typeof DEBIAN_PACKAGES;

@@ -1,0 +1,48 @@
+/**
+ * Combine the summaries of shard runs into one, as if the matrix had run on one machine:
+ * jobs and builds are united (by id), comparisons and counts recomputed. Pure.
+ */
+import { UserError } from '../errors.ts';
+import { compare } from '../evaluate.ts';
+import type { JobRecord, RunSummary } from './model.ts';
+
+export function mergeSummaries(parts: readonly { readonly summary: RunSummary; readonly prefix: string }[], runId: string): RunSummary {
+  if (parts.length === 0) throw new UserError('bootlab merge needs at least one run directory.');
+  const first = parts[0]!.summary;
+  for (const { summary } of parts) {
+    if (summary.matrix !== first.matrix) throw new UserError(`Cannot merge runs of different matrices: "${first.matrix}" and "${summary.matrix}".`);
+    if (summary.kernel.sourceHash !== first.kernel.sourceHash) throw new UserError(`Cannot merge runs of different kernel trees (${first.kernel.origin} and ${summary.kernel.origin}).`);
+  }
+  const jobs = new Map<string, JobRecord>();
+  for (const { summary, prefix } of parts) {
+    for (const j of summary.jobs) {
+      const prior = jobs.get(j.id);
+      if (prior && prior.verdict !== 'not-run' && j.verdict === 'not-run') continue;
+      const files = Object.fromEntries(Object.entries(j.files).map(([k, v]) => [k, `${prefix}/${v}`]));
+      jobs.set(j.id, { ...j, files });
+    }
+  }
+  const sorted = [...jobs.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const builds = parts.flatMap(({ summary, prefix }) => summary.builds.map((b) => ({ ...b, log: `${prefix}/${b.log}` })));
+  const comparisons = compare(sorted);
+  const startedAt = parts.map((p) => p.summary.startedAt).sort()[0]!;
+  const finishedAt = parts.map((p) => p.summary.finishedAt).sort().at(-1)!;
+  return {
+    ...first,
+    runId,
+    state: parts.every((p) => p.summary.state === 'complete') ? 'complete' : 'interrupted',
+    startedAt,
+    finishedAt,
+    durationMs: Math.max(...parts.map((p) => p.summary.durationMs)),
+    series: [...new Map(parts.flatMap((p) => p.summary.series).map((s) => [s.name, s])).values()],
+    builds,
+    jobs: sorted,
+    comparisons,
+    counts: {
+      jobs: sorted.length,
+      asExpected: sorted.filter((j) => j.asExpected).length,
+      unexpected: sorted.filter((j) => !j.asExpected).length,
+      regressions: comparisons.filter((c) => c.class === 'regression').length,
+    },
+  };
+}
