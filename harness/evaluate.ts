@@ -40,7 +40,8 @@ export function compare(jobs: readonly JobRecord[]): Comparison[] {
   for (const p of jobs) {
     if (p.variant === 'baseline') continue;
     const b = baselines.get(`${p.arch}/${p.profile}`);
-    if (!b) continue;
+    // An interrupted run's missing jobs are not evidence either way.
+    if (!b || b.verdict === 'not-run' || p.verdict === 'not-run') continue;
     const newTitles = [...titles(p)].filter((t) => !titles(b).has(t));
     let cls: ComparisonClass;
     let reason: string;

@@ -33,6 +33,15 @@ interface Case {
 
 const time = (s: number): string => s.toFixed(3);
 
+/**
+ * The JUnit schema's timestamp is an xs:dateTime without zone or fraction
+ * ("2025-01-06T10:00:00"), which strict readers insist on; bootlab's times are UTC.
+ */
+function junitTimestamp(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toISOString().slice(0, 19);
+}
+
 function testcase(name: string, classname: string, seconds: number, outcome: Outcome, body: string, out: readonly string[]): Case {
   const node: XmlNode = { $: { name: xmlText(name), classname: xmlText(classname), time: time(seconds) } };
   const message = xmlText(outcome.message);
@@ -93,7 +102,7 @@ function suite(summary: RunSummary, k: Kernel): { node: XmlNode; cases: Case[] }
       errors: count('error'),
       skipped: count('skip'),
       time: time(cases.reduce((n, c) => n + c.time, 0)),
-      timestamp: summary.startedAt,
+      timestamp: junitTimestamp(summary.startedAt),
     },
     properties: { property: props },
     testcase: cases.map((c) => c.node),

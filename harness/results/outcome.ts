@@ -4,7 +4,7 @@
  * JUnit, Markdown, HTML and KCIDB cannot disagree about what "pass" or "unexpected" means.
  */
 import { ARCH_NAMES, type ArchName } from '../arch.ts';
-import type { BuildRecord, JobRecord, RunSummary } from './model.ts';
+import type { BuildRecord, Comparison, JobRecord, RunSummary } from './model.ts';
 
 export const BASELINE = 'baseline';
 
@@ -132,7 +132,7 @@ export function crashTitles(summary: RunSummary): { title: string; jobs: string[
 /** Regressions first: they are what a reviewer must act on. */
 export const COMPARISON_ORDER = ['regression', 'flaky', 'still-failing', 'fixed', 'ok'] as const;
 
-export function sortedComparisons(summary: RunSummary): RunSummary['comparisons'][number][] {
+export function sortedComparisons(summary: RunSummary): Comparison[] {
   const rank = (c: string): number => COMPARISON_ORDER.indexOf(c as (typeof COMPARISON_ORDER)[number]);
   return summary.comparisons
     .map((c, i) => ({ c, i }))

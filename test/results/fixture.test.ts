@@ -1,0 +1,52 @@
+import t from 'tap';
+import { UserError } from '../../harness/errors.ts';
+import { toHtml } from '../../harness/results/html.ts';
+import { toJUnit } from '../../harness/results/junit.ts';
+import { toKcidb } from '../../harness/results/kcidb.ts';
+import { parseRunSummary } from '../../harness/results/load.ts';
+import { toMarkdown } from '../../harness/results/markdown.ts';
+import { fixtureSummary, mutableSummary } from './helpers.ts';
+
+t.test('the fixture summary loads as a RunSummary and every format renders it', async (t) => {
+  const s = fixtureSummary();
+  t.equal(s.jobs.length, 12);
+  t.same(s.counts, { jobs: 12, asExpected: 8, unexpected: 4, regressions: 3 });
+  t.match(toJUnit(s), /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites /);
+  t.match(toMarkdown(s), /^## bootlab premerge-cma-dynamic-areas: 3 regressions\n/);
+  t.match(toHtml(s), /^<!DOCTYPE html>\n/);
+  t.equal(toKcidb(s).tests.length, 24);
+});
+
+t.test('the fixture is internally consistent, as a real run would be', async (t) => {
+  const s = fixtureSummary();
+  t.equal(s.counts.jobs, s.jobs.length);
+  t.equal(s.counts.asExpected, s.jobs.filter((j) => j.asExpected).length);
+  t.equal(s.counts.unexpected, s.jobs.filter((j) => !j.asExpected).length);
+  t.equal(s.counts.regressions, s.comparisons.filter((c) => c.class === 'regression').length);
+  const ids = new Set(s.jobs.map((j) => j.id));
+  t.equal(ids.size, s.jobs.length, 'job ids are unique');
+  for (const c of s.comparisons) t.ok(ids.has(c.baseline), `comparison baseline ${c.baseline} is a job`);
+  for (const j of s.jobs) t.equal(j.asExpected, j.problems.length === 0, `${j.id}: asExpected iff no problems`);
+  const crash = s.jobs.find((j) => j.verdict === 'crash');
+  t.equal(crash?.crashes[0]?.title, 'BUG: unable to handle kernel paging request in cma_init_reserved_mem');
+});
+
+t.test('a summary with a wrong literal is rejected with the path to it', async (t) => {
+  const s = mutableSummary();
+  s.jobs[3].arch = 'arm46';
+  t.throws(() => parseRunSummary(s, 'runs/x/summary.json'), new UserError('runs/x/summary.json is not a bootlab run summary (schema 1): at $.jobs[3].arch: expected one of "arm64", "arm", "mips", got "arm46".'));
+});
+
+t.test('a misspelt key is rejected, naming the keys the record has', async (t) => {
+  const s = mutableSummary();
+  s.jobs[0].asExpcted = true;
+  t.throws(() => parseRunSummary(s, 'summary.json'), { name: 'UserError', message: /at \$\.jobs\[0\]\.asExpcted: unknown key \(known: id, arch, variant, profile, verdict/ });
+});
+
+t.test('a missing required field and a wrong schema version are rejected', async (t) => {
+  const s = mutableSummary();
+  delete s.builds[0].log;
+  t.throws(() => parseRunSummary(s, 'summary.json'), { message: /at \$\.builds\[0\]\.log: missing/ });
+  t.throws(() => parseRunSummary({ ...fixtureSummary(), schema: 2 }, 'summary.json'), { message: /at \$\.schema: expected one of 1, got 2/ });
+  t.throws(() => parseRunSummary([], 'summary.json'), { message: /at \$: expected an object, got an array/ });
+});
