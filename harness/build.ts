@@ -17,6 +17,7 @@ import type { Variant } from './patch.ts';
 import { run } from './proc.ts';
 import { BUILD_DIR_PREFIX } from './source.ts';
 import { writeFileAtomic } from './atomic.ts';
+import { withLock } from './lock.ts';
 
 /** Bump when the build recipe changes in a way that must invalidate cached builds. */
 const RECIPE_VERSION = 1;
@@ -109,8 +110,13 @@ export function readStamp(dir: string): BuiltKernel | undefined {
 }
 
 export async function buildKernel(spec: BuildSpec): Promise<BuildOutcome> {
-  const started = Date.now();
   const dir = buildDirFor(spec);
+  // Another bootlab sharing this cache may be building the same directory: wait for it.
+  return withLock(dir, () => buildLocked(spec, dir), (pid) => process.stderr.write(`waiting for bootlab pid ${pid}, which is building ${dir}\n`));
+}
+
+async function buildLocked(spec: BuildSpec, dir: string): Promise<BuildOutcome> {
+  const started = Date.now();
   const cached = readStamp(dir);
   if (cached) return { ok: true, ...cached, how: 'cached', durationMs: Date.now() - started };
 

@@ -12,6 +12,7 @@ import type { KernelSource } from './source.ts';
 import { linkFarm } from './source.ts';
 import { cacheRoot } from './paths.ts';
 import { run } from './proc.ts';
+import { withLock } from './lock.ts';
 
 export interface Variant {
   /** "baseline" or the series name. */
@@ -26,7 +27,9 @@ export function baselineVariant(source: KernelSource): Variant {
 
 export async function patchedVariant(source: KernelSource, series: Series): Promise<Variant> {
   const tree = join(cacheRoot(), 'variants', `${short(source.hash)}-${series.name}-${short(series.hash)}`);
-  if (!existsSync(tree)) await buildPatchedTree(source, series, tree);
+  await withLock(tree, async () => {
+    if (!existsSync(tree)) await buildPatchedTree(source, series, tree);
+  });
   return { name: series.name, tree, series };
 }
 

@@ -10,6 +10,7 @@ import { UserError, InfraError } from './errors.ts';
 import { sha256, sha256File, short } from './hash.ts';
 import { cacheRoot, DEFAULT_KERNEL_TARBALL } from './paths.ts';
 import { run } from './proc.ts';
+import { withLock } from './lock.ts';
 
 export interface KernelSource {
   /** What the user pointed at: the tarball or the --kernel-src directory. */
@@ -41,7 +42,8 @@ async function fromTarball(tarball: string): Promise<KernelSource> {
   }
   const hash = await sha256File(tarball);
   const root = join(cacheRoot(), 'src', short(hash));
-  if (!existsSync(root)) {
+  await withLock(root, async () => {
+    if (existsSync(root)) return;
     const tmp = `${root}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
@@ -51,7 +53,7 @@ async function fromTarball(tarball: string): Promise<KernelSource> {
       throw new InfraError(`Extracting ${tarball} failed (tar exit ${r.exitCode}): ${r.output.slice(0, 2000)}`);
     }
     renameSync(tmp, root);
-  }
+  });
   const top = readdirSync(root);
   if (top.length !== 1) throw new InfraError(`${tarball} extracted to ${top.length} top-level entries in ${root}, expected one kernel tree.`);
   const tree = join(root, top[0]!);
@@ -75,7 +77,9 @@ async function fromDirectory(dir: string): Promise<KernelSource> {
     hash = sha256('tree', statWalk(dir));
   }
   const tree = join(cacheRoot(), 'src', short(hash), 'tree');
-  if (!existsSync(tree)) await linkFarm(dir, tree, ['.git']);
+  await withLock(tree, async () => {
+    if (!existsSync(tree)) await linkFarm(dir, tree, ['.git']);
+  });
   return { origin: dir, kind: isGit ? 'git' : 'tree', hash, tree, version: kernelVersion(dir), ...(gitCommit ? { gitCommit } : {}) };
 }
 
