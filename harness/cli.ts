@@ -9,8 +9,10 @@ import { installSignalHandlers } from './proc.ts';
 import { buildCommand } from './commands/build.ts';
 import { bootCommand } from './commands/boot.ts';
 import { setupCommand } from './commands/setup.ts';
+import { reportCommand } from './commands/report.ts';
 import { reproCommand, runCommand } from './commands/run.ts';
 import { validateCommand } from './commands/validate.ts';
+import { mergeCommand } from './commands/merge.ts';
 
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -35,7 +37,9 @@ const COMMANDS: Record<string, Command> = {
   run: runCommand,
   repro: reproCommand,
   validate: validateCommand,
+  merge: mergeCommand,
   setup: setupCommand,
+  report: reportCommand,
 };
 
 function usage(): string {

@@ -9,6 +9,7 @@ import { bootKernel, type BootJob, type BootResult } from './boot.ts';
 import { checkCma, type CmaCheck } from './cma/check.ts';
 import { expectCma } from './cma/expect.ts';
 import { parseCrashes, type CrashReport } from './crash/parse.ts';
+import { symbolizeReports } from './crash/symbolize.ts';
 
 export interface JobResult extends BootResult {
   readonly variant: string;
@@ -26,14 +27,17 @@ export function readConsole(path: string): string {
   return `${buf.subarray(0, half).toString('utf8')}\n[bootlab: ${buf.length - MAX_PARSE_BYTES} bytes skipped]\n${buf.subarray(buf.length - half).toString('utf8')}`;
 }
 
-export async function runBootJob(job: BootJob, variant: string): Promise<JobResult> {
+/** `vmlinux`: the build's, so crash frames get file:line (one addr2line for the whole log). */
+export async function runBootJob(job: BootJob, variant: string, vmlinux?: string): Promise<JobResult> {
   const boot = await bootKernel(job);
   const log = readConsole(boot.consoleLog);
+  const parsed = parseCrashes(log);
+  const crashes = vmlinux && parsed.length > 0 ? await symbolizeReports(parsed, { vmlinux, arch: job.machine.arch }) : parsed;
   const result: JobResult = {
     ...boot,
     variant,
     cma: checkCma(expectCma(job.machine), boot.report, log),
-    crashes: parseCrashes(log),
+    crashes,
   };
   writeFileAtomic(join(job.outDir, 'result.json'), JSON.stringify(result, null, 2));
   return result;

@@ -20,7 +20,7 @@ import type { BuildOutcome } from './build.ts';
 import { buildKey, requireBuildTools, scheduleBuilds } from './builds.ts';
 import { formatCmaCheck } from './cma/check.ts';
 import type { MonitorOptions } from './console.ts';
-import type { CrashReport } from './crash/parse.ts';
+import { formatCrashText } from './crash/report.ts';
 import { compare, judge } from './evaluate.ts';
 import { guestInitramfs } from './image/initramfs.ts';
 import { runBootJob, type JobResult } from './job.ts';
@@ -80,23 +80,6 @@ async function bootlabVersion(): Promise<RunSummary['bootlab']> {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
   const r = await runProcess('git', ['-C', REPO_ROOT, 'rev-parse', 'HEAD']);
   return { version: pkg.version, ...(r.exitCode === 0 ? { commit: r.output.trim() } : {}) };
-}
-
-export function crashText(crashes: readonly CrashReport[]): string {
-  return crashes
-    .map((c) =>
-      [
-        `TITLE: ${c.title}${c.corrupted ? `  [corrupted: ${c.corruptedReason ?? 'incomplete'}]` : ''}`,
-        `KIND: ${c.kind}`,
-        `GUILTY: ${c.guiltyFunction ?? '(unknown)'}`,
-        ...(c.pc?.function ? [`PC: ${c.pc.function}+0x${(c.pc.offset ?? 0).toString(16)}`] : []),
-        'CALL TRACE:',
-        ...c.frames.map((f) => `  ${f.reliable ? '' : '? '}${f.function ?? `[<${f.address}>]`}${f.offset !== undefined ? `+0x${f.offset.toString(16)}` : ''}${f.module ? ` [${f.module}]` : ''}`),
-        `LOG (lines ${c.startLine}-${c.endLine}):`,
-        ...c.excerpt,
-      ].join('\n'),
-    )
-    .join('\n\n');
 }
 
 function buildRecord(b: BuildOutcome, runDir: string): BuildRecord {
@@ -244,7 +227,7 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
             // failure from a flaky one.
             for (let i = 0; i <= o.matrix.retries; i++) {
               rmSync(jobDir, { recursive: true, force: true });
-              const r = await runBootJob({ id: spec.id, machine, kernel: outcome.image, initrd, outDir: jobDir, ...(o.monitor ? { monitor: o.monitor } : {}) }, spec.variant);
+              const r = await runBootJob({ id: spec.id, machine, kernel: outcome.image, initrd, outDir: jobDir, ...(o.monitor ? { monitor: o.monitor } : {}) }, spec.variant, outcome.vmlinux);
               attempts.push(r);
               const ok = judge(expected, r).length === 0;
               if (r.verdict !== 'infra-error' && (ok || attempts.length > 1)) break;
@@ -277,7 +260,7 @@ function toRecord(spec: JobSpec, expected: JobRecord['expected'], attempts: read
     result: relative(runDir, join(jobDir, 'result.json')),
   };
   if (last.crashes.length > 0) {
-    writeFileAtomic(join(jobDir, 'crash.txt'), `${crashText(last.crashes)}\n`);
+    writeFileAtomic(join(jobDir, 'crash.txt'), `${last.crashes.map(formatCrashText).join('\n\n')}\n`);
     files.crash = relative(runDir, join(jobDir, 'crash.txt'));
   }
   writeFileAtomic(join(jobDir, 'cma.txt'), `${formatCmaCheck(last.cma)}\n`);

@@ -22,6 +22,29 @@ export const CRASH_KINDS = [
 
 export type CrashKind = (typeof CRASH_KINDS)[number];
 
+/** A place in the kernel sources, relative to the top of the tree ("mm/cma.c"). */
+export interface SourceLine {
+  readonly file: string;
+  readonly line: number;
+}
+
+/** One function the compiler inlined code into, and the line of that call. */
+export interface InlinedCall extends SourceLine {
+  readonly function: string;
+}
+
+/**
+ * Where a code address is in the sources, as addr2line -i tells it from vmlinux's DWARF.
+ * `file`/`line` name the innermost code at the address, which may be a function inlined into
+ * the one the kernel printed; `inlined` then lists the callers it was inlined into, innermost
+ * first, the last being the printed function itself at the line of the (inlined) call.
+ */
+export interface SourceLocation extends SourceLine {
+  /** The innermost function at the address, as DWARF names it (no ".part.0"-style suffix). */
+  readonly function: string;
+  readonly inlined: readonly InlinedCall[];
+}
+
 /** A code address as the kernel printed it: `f+0x50/0x188 [mod]`, `[<c0b0a2f8>]`, or both. */
 export interface CodeLocation {
   /** Symbol as printed, suffixes kept ("dump_backtrace.part.0"). Undefined without KALLSYMS. */
@@ -34,6 +57,11 @@ export interface CodeLocation {
   readonly module?: string;
   /** Hex digits as printed, without 0x; only when the line showed the address. */
   readonly address?: string;
+  /**
+   * Set by crash/symbolize.ts from the vmlinux that printed the report; undefined before that,
+   * for module code, and where vmlinux has no line information for the address.
+   */
+  readonly source?: SourceLocation;
 }
 
 export interface StackFrame extends CodeLocation {

@@ -1,0 +1,286 @@
+/**
+ * Crash reports to source lines, from the vmlinux that printed them: the shell around the
+ * pure parser. Every frame of every report given goes to ONE `addr2line -a -f -i` process
+ * (a 60-frame trace, or 300 logs of them, cost one spawn, not one per frame), after the
+ * printed `func+0xoff/0xsize` are turned into addresses with System.map (or one `nm`).
+ *
+ * Return addresses are looked up at address-1, as scripts/faddr2line and syzkaller do: the
+ * return address is the instruction after the call, which for a call the compiler knows does
+ * not return (panic(), BUG()) is already the first line of the next function. The pc is the
+ * faulting instruction itself and is looked up as it is.
+ */
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, posix, relative } from 'node:path';
+import { ARCHES, ARCH_NAMES, type ArchName } from '../arch.ts';
+import { UserError } from '../errors.ts';
+import { run, type RunOptions, type RunResult } from '../proc.ts';
+import { BUILD_DIR_PREFIX } from '../source.ts';
+import { requireTools } from '../tools.ts';
+import type { CodeLocation, CrashReport, InlinedCall, SourceLocation, StackFrame } from './types.ts';
+
+/** How binutils are started; harness/proc.ts `run` unless a test wants to watch the calls. */
+export type Runner = (file: string, args: readonly string[], options?: RunOptions) => Promise<RunResult>;
+
+export interface SymbolizeOptions {
+  /** The vmlinux (ELF, with symbols; line numbers need CONFIG_DEBUG_INFO) that printed the reports. */
+  readonly vmlinux: string;
+  /** Chooses the binutils (`ARCHES[arch].crossCompile`). @default the arch of vmlinux's ELF header */
+  readonly arch?: ArchName;
+  /** @default `System.map` beside vmlinux, else `<cross>nm -n vmlinux` (only when a frame needs it) */
+  readonly systemMap?: string;
+  /** @default harness/proc.ts `run` */
+  readonly runner?: Runner;
+}
+
+/** ELF e_machine (elf.h) of each arch bootlab builds, to pick binutils for a vmlinux of unknown arch. */
+const ELF_MACHINES: Readonly<Record<number, ArchName>> = { 183: 'arm64', 40: 'arm', 8: 'mips' };
+
+/**
+ * The arch a vmlinux was built for, from its ELF header. Throws a UserError naming the file
+ * when it is not an ELF file (an Image or zImage was given) or not for an arch bootlab knows.
+ */
+export function elfArch(vmlinux: string): ArchName {
+  const header = Buffer.alloc(20);
+  let fd: number;
+  try {
+    fd = openSync(vmlinux, 'r');
+  } catch (error) {
+    throw new UserError(`Cannot read vmlinux ${vmlinux}: ${(error as Error).message}.`, { cause: error });
+  }
+  try {
+    readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (header.readUInt32BE(0) !== 0x7f454c46) {
+    throw new UserError(`${vmlinux} is not an ELF file: give the vmlinux of the build (in its build directory), not the Image or zImage that was booted.`);
+  }
+  const machine = header[5] === 2 ? header.readUInt16BE(18) : header.readUInt16LE(18);
+  const arch = ELF_MACHINES[machine];
+  if (arch === undefined) {
+    throw new UserError(`${vmlinux} is an ELF file for machine ${machine} (e_machine), not for one of ${ARCH_NAMES.join(', ')}.`);
+  }
+  return arch;
+}
+
+/** Text symbols of a System.map or `nm -n` listing, sorted by address as both are. */
+export interface SymbolTable {
+  readonly addresses: readonly bigint[];
+  /** Symbol name to its indexes in `addresses` (static functions can share a name). */
+  readonly byName: ReadonlyMap<string, readonly number[]>;
+}
+
+/**
+ * Only text symbols: kallsyms (without KALLSYMS_ALL) knows only those, and the size it prints
+ * is the distance to the next of them. ARM mapping symbols (`$x`, `$d`) are left out, as
+ * scripts/mksysmap does.
+ */
+const TEXT_SYMBOL = /^([0-9a-fA-F]+) [tTwW] ([^\s$][^\s]*)/;
+
+export function parseSymbolMap(text: string): SymbolTable {
+  const addresses: bigint[] = [];
+  const byName = new Map<string, number[]>();
+  for (const line of text.split('\n')) {
+    const m = TEXT_SYMBOL.exec(line);
+    if (!m) continue;
+    const index = addresses.push(BigInt(`0x${m[1]}`)) - 1;
+    const list = byName.get(m[2]!);
+    if (list) list.push(index);
+    else byName.set(m[2]!, [index]);
+  }
+  return { addresses, byName };
+}
+
+function symbolSize(table: SymbolTable, index: number): bigint | undefined {
+  const start = table.addresses[index]!;
+  for (let k = index + 1; k < table.addresses.length; k++) {
+    if (table.addresses[k]! > start) return table.addresses[k]! - start;
+  }
+  return undefined;
+}
+
+/** Start of a printed function; among same-named static functions, the one of the printed size. */
+export function symbolAddress(table: SymbolTable, name: string, size?: number): bigint | undefined {
+  const candidates = table.byName.get(name);
+  if (!candidates) return undefined;
+  if (candidates.length > 1 && size !== undefined) {
+    const exact = candidates.find((i) => symbolSize(table, i) === BigInt(size));
+    if (exact !== undefined) return table.addresses[exact];
+  }
+  return table.addresses[candidates[0]!];
+}
+
+/** One function/file:line pair of addr2line -f output; file "??" and line 0 when unknown. */
+export interface Addr2lineEntry {
+  readonly function: string;
+  readonly file: string;
+  readonly line: number;
+}
+
+const ADDRESS_LINE = /^0x([0-9a-fA-F]+)$/;
+const LOCATION_LINE = /^(.*):(\d+|\?)(?: \(discriminator \d+\))?$/;
+
+/**
+ * addr2line -a -f -i output: each queried address on a line of its own ("0x..."), then
+ * function and file:line pairs, innermost inlined function first. Lines addr2line wrote to
+ * stderr (they arrive interleaved, starting with its name) are skipped.
+ */
+export function parseAddr2line(output: string, tool = 'addr2line'): Map<bigint, Addr2lineEntry[]> {
+  const out = new Map<bigint, Addr2lineEntry[]>();
+  const noise = `${basename(tool)}:`;
+  let current: Addr2lineEntry[] | undefined;
+  let fn: string | undefined;
+  for (const raw of output.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (line === '' || line.startsWith(noise)) continue;
+    const address = ADDRESS_LINE.exec(line);
+    if (address) {
+      current = [];
+      fn = undefined;
+      out.set(BigInt(`0x${address[1]}`), current);
+      continue;
+    }
+    if (current === undefined) continue;
+    const loc = fn === undefined ? undefined : LOCATION_LINE.exec(line);
+    if (loc) {
+      current.push({ function: fn!, file: loc[1]!, line: loc[2] === '?' ? 0 : Number(loc[2]) });
+      fn = undefined;
+    } else {
+      fn = line;
+    }
+  }
+  return out;
+}
+
+const BUILD_DIR_IN_PATH = new RegExp(String.raw`^(?:.*/)?${BUILD_DIR_PREFIX}[a-z0-9]+-[0-9a-f]{6,}/(.*)$`);
+
+/**
+ * A DWARF file name as a kernel developer reads it: "mm/cma.c". bootlab builds out of tree
+ * in `<tree>/bootlab-<arch>-<hash>`, so sources arrive as `<build dir>/../mm/cma.c` (or
+ * `../mm/cma.c`, or absolute in the tree) and generated headers as `<build dir>/include/...`.
+ */
+export function treeRelative(file: string, buildDir: string): string {
+  const inBuildDir = BUILD_DIR_IN_PATH.exec(file);
+  if (inBuildDir) return stripParent(posix.normalize(inBuildDir[1]!));
+  const p = posix.normalize(file);
+  if (!isAbsolute(p)) return stripParent(p);
+  const tree = BUILD_DIR_IN_PATH.test(`${buildDir}/`) ? dirname(buildDir) : buildDir;
+  for (const base of [buildDir, tree]) {
+    const rel = relative(base, p);
+    if (!rel.startsWith('..') && !isAbsolute(rel)) return rel;
+  }
+  return p;
+}
+
+/** A path relative to the build directory is one `../` away from the tree. */
+function stripParent(p: string): string {
+  return p.startsWith('../') ? p.slice(3) : p;
+}
+
+function toSource(entries: readonly Addr2lineEntry[] | undefined, buildDir: string): SourceLocation | undefined {
+  const [first, ...callers] = entries ?? [];
+  // "??:0": no line information for this address (no CONFIG_DEBUG_INFO, or asm without it).
+  if (first === undefined || first.file === '??' || first.line === 0) return undefined;
+  const inlined: InlinedCall[] = callers
+    .filter((c) => c.file !== '??' && c.line > 0)
+    .map((c) => ({ function: c.function, file: treeRelative(c.file, buildDir), line: c.line }));
+  return { function: first.function, file: treeRelative(first.file, buildDir), line: first.line, inlined };
+}
+
+/** True when a trace frame is the pc itself (arm64 starts an oops trace with it) rather than a return address. */
+function isPc(frame: StackFrame, pc: CodeLocation | undefined): boolean {
+  if (pc === undefined) return false;
+  if (frame.address !== undefined && pc.address !== undefined) return BigInt(`0x${frame.address}`) === BigInt(`0x${pc.address}`);
+  return frame.function !== undefined && frame.function === pc.function && frame.offset === pc.offset;
+}
+
+/** The address to give addr2line for a location, or undefined when vmlinux cannot tell. */
+function lookupAddress(loc: CodeLocation, symbols: SymbolTable | undefined, isReturn: boolean): bigint | undefined {
+  // Module code is not in vmlinux.
+  if (loc.module !== undefined) return undefined;
+  let address: bigint | undefined;
+  // The symbol and offset first: unlike a printed address they do not move with KASLR.
+  if (loc.function !== undefined && loc.offset !== undefined && symbols !== undefined) {
+    const start = symbolAddress(symbols, loc.function, loc.size);
+    if (start !== undefined) address = start + BigInt(loc.offset);
+  }
+  if (address === undefined && loc.address !== undefined) address = BigInt(`0x${loc.address}`);
+  if (address === undefined) return undefined;
+  return isReturn && address > 0n ? address - 1n : address;
+}
+
+/** Every location of a report with whether it is a return address, in a fixed order. */
+function locationsOf(report: CrashReport): { loc: CodeLocation; isReturn: boolean }[] {
+  return [
+    ...(report.pc ? [{ loc: report.pc, isReturn: false }] : []),
+    ...(report.lr ? [{ loc: report.lr, isReturn: true }] : []),
+    ...report.frames.map((f, i) => ({ loc: f, isReturn: !(i === 0 && isPc(f, report.pc)) })),
+  ];
+}
+
+/**
+ * addr2line is given every address on one command line. Linux caps one argument at 128 KiB
+ * and all of them at about 2 MiB; 20000 addresses of 19 characters stay well below, so more
+ * distinct addresses than that (thousands of different traces) take a second process.
+ */
+const ADDRESSES_PER_PROCESS = 20_000;
+
+/**
+ * The reports with `source` set on pc, lr and every frame vmlinux has line information for.
+ * New objects; the reports given are not changed. All reports must come from this vmlinux.
+ */
+export async function symbolizeReports(reports: readonly CrashReport[], options: SymbolizeOptions): Promise<CrashReport[]> {
+  const { vmlinux } = options;
+  if (!existsSync(vmlinux)) throw new UserError(`vmlinux ${vmlinux} does not exist.`);
+  if (statSync(vmlinux).isDirectory()) throw new UserError(`${vmlinux} is a directory: give the vmlinux file inside it.`);
+  const elf = elfArch(vmlinux);
+  if (options.arch !== undefined && options.arch !== elf) {
+    throw new UserError(`${vmlinux} is an ${elf} kernel, but the arch given is ${options.arch}.`);
+  }
+  const arch = options.arch ?? elf;
+  const cross = ARCHES[arch].crossCompile;
+  const runner = options.runner ?? run;
+  const addr2line = `${cross}addr2line`;
+  requireTools({ [addr2line]: ARCHES[arch].toolchainPackage }, `Symbolizing ${arch} crash reports`);
+
+  const needsSymbols = reports.flatMap(locationsOf).some(({ loc }) => loc.module === undefined && loc.function !== undefined && loc.offset !== undefined);
+  const symbols = needsSymbols ? await loadSymbols(vmlinux, cross, options.systemMap, runner) : undefined;
+
+  // One address (or none) per location, in locationsOf order, so each can be put back in place.
+  const plans = reports.map((r) => locationsOf(r).map(({ loc, isReturn }) => lookupAddress(loc, symbols, isReturn)));
+  const unique = [...new Set(plans.flat().filter((a): a is bigint => a !== undefined))];
+  const found = new Map<bigint, Addr2lineEntry[]>();
+  for (let i = 0; i < unique.length; i += ADDRESSES_PER_PROCESS) {
+    const batch = unique.slice(i, i + ADDRESSES_PER_PROCESS).map((a) => `0x${a.toString(16)}`);
+    const result = await runner(addr2line, ['-a', '-f', '-i', '-e', vmlinux, ...batch]);
+    if (result.exitCode !== 0) {
+      throw new UserError(`${addr2line} could not read ${vmlinux} (exit ${result.exitCode ?? result.signal}): ${result.output.trim().split('\n').slice(0, 3).join(' ')}`);
+    }
+    for (const [a, entries] of parseAddr2line(result.output, addr2line)) found.set(a, entries);
+  }
+
+  const buildDir = dirname(vmlinux);
+  return reports.map((r, k) => {
+    const plan = plans[k]!;
+    let next = 0;
+    const withSource = <T extends CodeLocation>(loc: T): T => {
+      const a = plan[next++];
+      const source = a === undefined ? undefined : toSource(found.get(a), buildDir);
+      return source === undefined ? loc : { ...loc, source };
+    };
+    // Same order as locationsOf: pc, lr, then the frames.
+    const pc = r.pc && withSource(r.pc);
+    const lr = r.lr && withSource(r.lr);
+    return { ...r, ...(pc ? { pc } : {}), ...(lr ? { lr } : {}), frames: r.frames.map(withSource) };
+  });
+}
+
+async function loadSymbols(vmlinux: string, cross: string, systemMap: string | undefined, runner: Runner): Promise<SymbolTable> {
+  const map = systemMap ?? join(dirname(vmlinux), 'System.map');
+  if (existsSync(map)) return parseSymbolMap(readFileSync(map, 'utf8'));
+  if (systemMap !== undefined) throw new UserError(`System.map ${systemMap} does not exist.`);
+  const nm = `${cross}nm`;
+  const result = await runner(nm, ['-n', vmlinux]);
+  // "no symbols" is a stripped vmlinux: frames stay unresolved, which is not an error.
+  return parseSymbolMap(result.output);
+}
