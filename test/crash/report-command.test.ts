@@ -30,7 +30,7 @@ t.test('300 console logs in one call give one JSON line each, with every report 
   t.same(lines.map((l) => l.file), logs.map((l) => l.file), 'one object per log, in the order given');
   const expected = logs.map((l) => parseCrashes(fixtureLog(l.name)).map((c) => c.title));
   t.same(lines.map((l) => l.reports.map((c) => c.title)), expected, 'each log has the reports parseCrashes finds in it');
-  t.ok(expected.flat().length >= 300, `${expected.flat().length} reports in all`);
+  t.ok(expected.flat().length >= 250, `${expected.flat().length} reports in all (a few fixtures are clean boots)`);
   const keys = ['kind', 'title', 'guiltyFunction', 'corrupted', 'frames'];
   t.same(
     lines.flatMap((l) => l.reports).filter((c) => !keys.every((k) => k in c)),
@@ -86,8 +86,7 @@ t.test('a missing log, a missing vmlinux and a directory are user errors that na
   writeFileSync(join(run, 'summary.json'), '{}\n');
   const runDir = await bootlab(['report', run]);
   t.equal(runDir.exitCode, 2);
-  t.match(runDir.stderr, `${run} is a directory: it holds a bootlab run`);
-  t.match(runDir.stderr, join(run, 'jobs', '*', 'console.log'));
+  t.match(runDir.stderr, `${join(run, 'summary.json')} is not a bootlab run summary`, 'a run directory is read as one, and a broken summary is named');
 
   const none = await bootlab(['report']);
   t.equal(none.exitCode, 2);
