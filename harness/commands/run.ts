@@ -6,9 +6,10 @@ import { UserError } from '../errors.ts';
 import { loadMatrix, parseShard, selectJobs, type Matrix } from '../matrix.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { formatDuration } from '../printer.ts';
+import { createProgress } from '../progress.ts';
 import { loadProfiles } from '../profile.ts';
 import type { RunSummary } from '../results/model.ts';
-import { newRunId, runExitCode, runMatrix, type RunEvent } from '../run.ts';
+import { newRunId, runExitCode, runMatrix } from '../run.ts';
 import { parseJobs } from './build.ts';
 import type { Series } from '../series.ts';
 
@@ -27,27 +28,6 @@ export const runOptions = {
 
 function list(v: OptionValues[string]): string[] | undefined {
   return typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-}
-
-export function printEvent(e: RunEvent): void {
-  const t = new Date().toISOString().slice(11, 19);
-  switch (e.type) {
-    case 'build-start':
-      process.stdout.write(`${t} build  ${e.arch}/${e.variant} started\n`);
-      break;
-    case 'build-done':
-      process.stdout.write(`${t} build  ${e.build.arch}/${e.build.variant} ${e.build.ok ? e.build.how : 'FAILED'} in ${formatDuration(e.build.durationMs)}\n`);
-      break;
-    case 'boot-start':
-      process.stdout.write(`${t} boot   ${e.job.id} started\n`);
-      break;
-    case 'job-done': {
-      const j = e.job;
-      const title = j.crashes[0] ? ` "${j.crashes[0].title}"` : '';
-      process.stdout.write(`${t} done   ${j.id} ${j.verdict}${title} ${j.asExpected ? 'as expected' : `UNEXPECTED: ${j.problems.join('; ')}`}\n`);
-      break;
-    }
-  }
 }
 
 export function printSummary(s: RunSummary, runDir: string): void {
@@ -84,6 +64,7 @@ export async function runWith(matrix: Matrix, values: OptionValues, profiles = l
   const inactivity = values.inactivity === undefined ? undefined : Number(values.inactivity);
   if (inactivity !== undefined && !(inactivity > 0)) throw new UserError(`--inactivity expects a positive number of seconds, got "${String(values.inactivity)}".`);
   process.stdout.write(`${matrix.name}: ${jobs.length} jobs -> ${runDir}\n`);
+  const progress = createProgress();
   const summary = await runMatrix({
     matrix,
     jobs,
@@ -94,8 +75,8 @@ export async function runWith(matrix: Matrix, values: OptionValues, profiles = l
     ...(inactivity ? { monitor: { inactivityMs: inactivity * 1000 } } : {}),
     ...(resumed ? { resumed } : {}),
     ...(series ? { series } : {}),
-    onEvent: printEvent,
-  });
+    onEvent: (e) => progress.event(e),
+  }).finally(() => progress.stop());
   printSummary(summary, runDir);
   return { summary, runDir };
 }
