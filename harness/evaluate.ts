@@ -4,7 +4,7 @@
  */
 import type { CmaCheck } from './cma/check.ts';
 import type { CrashReport } from './crash/parse.ts';
-import type { Comparison, ComparisonClass, Expectation, JobRecord } from './results/model.ts';
+import type { Comparison, ComparisonClass, Expectation, JobRecord, RunSummary } from './results/model.ts';
 
 export interface Observed {
   readonly verdict: JobRecord['verdict'];
@@ -67,4 +67,18 @@ export function compare(jobs: readonly JobRecord[]): Comparison[] {
     out.push({ arch: p.arch, profile: p.profile, baseline: b.id, variant: p.variant, class: cls, reason });
   }
   return out;
+}
+
+/** The jobs' comparisons and the counts a summary carries, computed one way for runs and merges. */
+export function tally(jobs: readonly JobRecord[]): Pick<RunSummary, 'comparisons' | 'counts'> {
+  const comparisons = compare(jobs);
+  return {
+    comparisons,
+    counts: {
+      jobs: jobs.length,
+      asExpected: jobs.filter((j) => j.asExpected).length,
+      unexpected: jobs.filter((j) => !j.asExpected).length,
+      regressions: comparisons.filter((c) => c.class === 'regression').length,
+    },
+  };
 }

@@ -21,7 +21,7 @@ import { buildKey, requireBuildTools, scheduleBuilds } from './builds.ts';
 import { formatCmaCheck } from './cma/check.ts';
 import type { MonitorOptions } from './console.ts';
 import { formatCrashText } from './crash/report.ts';
-import { compare, judge } from './evaluate.ts';
+import { judge, tally } from './evaluate.ts';
 import { guestInitramfs } from './image/initramfs.ts';
 import { runBootJob, type JobResult } from './job.ts';
 import { parseKconfig } from './kconfig.ts';
@@ -142,7 +142,6 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
           attempts: 0,
         },
     );
-    const comparisons = compare(jobs);
     const finished = new Date();
     return {
       ...header,
@@ -151,13 +150,7 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
       durationMs: finished.getTime() - started.getTime(),
       builds: [...builds],
       jobs,
-      comparisons,
-      counts: {
-        jobs: jobs.length,
-        asExpected: jobs.filter((j) => j.asExpected).length,
-        unexpected: jobs.filter((j) => !j.asExpected).length,
-        regressions: comparisons.filter((c) => c.class === 'regression').length,
-      },
+      ...tally(jobs),
     };
   };
   const save = (state: RunSummary['state']): RunSummary => {

@@ -3,7 +3,7 @@
  * jobs and builds are united (by id), comparisons and counts recomputed. Pure.
  */
 import { UserError } from '../errors.ts';
-import { compare } from '../evaluate.ts';
+import { tally } from '../evaluate.ts';
 import type { JobRecord, RunSummary } from './model.ts';
 
 export function mergeSummaries(parts: readonly { readonly summary: RunSummary; readonly prefix: string }[], runId: string): RunSummary {
@@ -24,7 +24,6 @@ export function mergeSummaries(parts: readonly { readonly summary: RunSummary; r
   }
   const sorted = [...jobs.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const builds = parts.flatMap(({ summary, prefix }) => summary.builds.map((b) => ({ ...b, log: `${prefix}/${b.log}` })));
-  const comparisons = compare(sorted);
   const startedAt = parts.map((p) => p.summary.startedAt).sort()[0]!;
   const finishedAt = parts.map((p) => p.summary.finishedAt).sort().at(-1)!;
   return {
@@ -37,12 +36,6 @@ export function mergeSummaries(parts: readonly { readonly summary: RunSummary; r
     series: [...new Map(parts.flatMap((p) => p.summary.series).map((s) => [s.name, s])).values()],
     builds,
     jobs: sorted,
-    comparisons,
-    counts: {
-      jobs: sorted.length,
-      asExpected: sorted.filter((j) => j.asExpected).length,
-      unexpected: sorted.filter((j) => !j.asExpected).length,
-      regressions: comparisons.filter((c) => c.class === 'regression').length,
-    },
+    ...tally(sorted),
   };
 }
