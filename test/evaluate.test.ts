@@ -29,5 +29,6 @@ t.test('baseline vs patched: ok, regression, fixed, still-failing, a new crash t
   t.equal(cls({ asExpected: false, problems: ['x'] }, { asExpected: false, problems: ['x'] }), 'still-failing');
   t.equal(cls({ verdict: 'crash', crashes: [crash('A')] }, { verdict: 'crash', crashes: [crash('B')] }), 'regression', 'a new title is a regression even when both crash as expected');
   t.equal(cls({}, { flaky: true, attemptVerdicts: ['crash', 'pass'] }), 'flaky');
+  t.equal(cls({}, { verdict: 'crash', crashes: [crash('A')], expected: { verdict: 'crash', cma: 'any', title: 'A' } }), 'ok', 'a crash the matrix expects of the variant is not a regression');
   t.same(compare([job('series', {})]), [], 'no baseline, no comparison');
 });
