@@ -4,7 +4,8 @@
  * whatever the guest prints); a second log carries each line's time since QEMU started.
  */
 import { execa } from 'execa';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArchName } from './arch.ts';
 import { ConsoleMonitor, DEFAULT_MONITOR, decideVerdict, type MonitorOptions, type StopReason, type Verdict, type CrashSighting } from './console.ts';
@@ -14,6 +15,7 @@ import type { MachineConfig } from './profile.ts';
 import { killGroup, track } from './proc.ts';
 import { qemuArgv } from './qemu.ts';
 import { deviceTreeWithPools } from './dtb.ts';
+import { inspectGuest, type Forensics } from './forensics/inspect.ts';
 import { requireTools } from './tools.ts';
 
 export interface BootJob {
@@ -25,6 +27,8 @@ export interface BootJob {
   readonly outDir: string;
   readonly dtb?: string;
   readonly monitor?: Partial<MonitorOptions>;
+  /** The build's System.map and .config: let a hang be examined (printk buffer, symbols). */
+  readonly symbols?: { readonly systemMap: string; readonly config?: string };
 }
 
 export interface BootResult {
@@ -43,7 +47,16 @@ export interface BootResult {
   readonly consoleLog: string;
   readonly timedLog: string;
   readonly qemu: { readonly argv: readonly string[]; readonly exitCode?: number; readonly signal?: string; readonly stderr: string };
+  /** What was read from the stuck guest through QEMU's monitor before it was killed. */
+  readonly forensics?: Forensics;
+  /** Where the verdict's evidence came from. */
+  readonly evidence: 'console' | 'guest-memory';
 }
+
+let monitorCount = 0;
+
+/** Time the monitor may take to examine a silent guest before QEMU is killed. */
+const FORENSICS_BUDGET_MS = 4000;
 
 /** Longest line kept whole; a guest printing megabytes without a newline is cut into pieces. */
 const MAX_LINE = 64 * 1024;
@@ -65,7 +78,10 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
   mkdirSync(job.outDir, { recursive: true });
   const options = { ...DEFAULT_MONITOR, ...job.monitor };
   const dtb = job.dtb ?? (job.machine.reservedPools ? await deviceTreeWithPools(job.machine, job.kernel, job.initrd, job.outDir) : undefined);
+  // Unix socket paths are limited to 108 bytes: keep it short and out of the results tree.
+  const monitorSocket = join(tmpdir(), `bootlab-${process.pid}-${++monitorCount}.mon`);
   const { file, args } = qemuArgv({
+    monitorSocket,
     machine: job.machine,
     kernel: job.kernel,
     initrd: job.initrd,
@@ -111,26 +127,43 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
 
   let stop: StopReason | undefined;
   let decidedAtMs: number | undefined;
+  let forensics: Forensics | undefined;
   const timer = setInterval(() => {
     if (stop) return;
     stop = monitor.check(now());
-    if (stop && child.pid !== undefined) {
-      decidedAtMs = now();
-      killGroup(child.pid);
-    }
+    if (!stop || child.pid === undefined) return;
+    decidedAtMs = now();
+    const pid = child.pid;
+    // A silent guest is examined through the monitor before it dies; bounded by a budget.
+    if (stop === 'inactivity' || stop === 'timeout') {
+      inspectGuest({ arch: job.machine.arch, monitorSocket, outDir: job.outDir, ...(job.symbols ?? {}), budgetMs: FORENSICS_BUDGET_MS })
+        .then((f) => {
+          forensics = f;
+        })
+        .finally(() => killGroup(pid));
+    } else killGroup(pid);
   }, 50);
   const exit = await child;
   clearInterval(timer);
+  rmSync(monitorSocket, { force: true });
   if (partial) emitLine(partial);
   await Promise.all([closeStream(raw), closeStream(timed)]);
   if (child.pid !== undefined) killGroup(child.pid);
 
-  const { verdict, reason } = decideVerdict(monitor, stop, {
+  let { verdict, reason } = decideVerdict(monitor, stop, {
     exitCode: exit.exitCode,
     signal: exit.signal,
     killedByUs: stop !== undefined,
     stderr,
   });
+  let evidence: BootResult['evidence'] = 'console';
+  if (verdict === 'hang' && forensics?.recoveredCrash) {
+    verdict = 'crash';
+    reason = `recovered from guest memory: ${forensics.recoveredCrash.trim()} (the console stayed silent: ${reason})`;
+    evidence = 'guest-memory';
+  } else if (verdict === 'hang' && forensics && forensics.readings.length > 0) {
+    reason = `${reason}; ${forensics.readings.join('; ')}`;
+  }
   const result: BootResult = {
     id: job.id,
     arch: job.machine.arch,
@@ -145,6 +178,8 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
     consoleLog,
     timedLog,
     qemu: { argv: [file, ...args], ...(exit.exitCode !== undefined ? { exitCode: exit.exitCode } : {}), ...(exit.signal ? { signal: exit.signal } : {}), stderr },
+    ...(forensics ? { forensics } : {}),
+    evidence,
   };
   return result;
 }

@@ -31,7 +31,9 @@ export function readConsole(path: string): string {
 export async function runBootJob(job: BootJob, variant: string, vmlinux?: string): Promise<JobResult> {
   const boot = await bootKernel(job);
   const log = readConsole(boot.consoleLog);
-  const parsed = parseCrashes(log);
+  // A guest that crashed silently: the crash report comes from the recovered printk buffer.
+  const recovered = boot.evidence === 'guest-memory' && boot.forensics?.recoveredLog ? readFileSync(boot.forensics.recoveredLog, 'utf8').replace(/^\[\d+\] /gm, '') : undefined;
+  const parsed = parseCrashes(recovered ?? log);
   const crashes = vmlinux && parsed.length > 0 ? await symbolizeReports(parsed, { vmlinux, arch: job.machine.arch }) : parsed;
   const result: JobResult = {
     ...boot,

@@ -12,6 +12,8 @@ export interface QemuInputs {
   readonly dtb?: string;
   /** Ask QEMU to write the device tree it would pass to this file and exit. */
   readonly dumpDtb?: string;
+  /** Serve the human monitor on this unix socket (forensics on a silent guest). */
+  readonly monitorSocket?: string;
 }
 
 /** The kernel command line: console first, then earlycon, panic behaviour, the profile's own args. */
@@ -45,7 +47,7 @@ export function qemuArgv(inputs: QemuInputs): { file: string; args: string[] } {
     '-smp', String(m.smp),
     '-m', `${m.memoryMiB}M`,
     ...spec.extraArgs,
-    '-monitor', 'none',
+    '-monitor', inputs.monitorSocket ? `unix:${inputs.monitorSocket},server=on,wait=off` : 'none',
     ...(inputs.sandbox ? ['-sandbox', 'on'] : []),
     '-kernel', inputs.kernel,
     '-initrd', inputs.initrd,

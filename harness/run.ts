@@ -220,7 +220,7 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
             // failure from a flaky one.
             for (let i = 0; i <= o.matrix.retries; i++) {
               rmSync(jobDir, { recursive: true, force: true });
-              const r = await runBootJob({ id: spec.id, machine, kernel: outcome.image, initrd, outDir: jobDir, ...(o.monitor ? { monitor: o.monitor } : {}) }, spec.variant, outcome.vmlinux);
+              const r = await runBootJob({ id: spec.id, machine, kernel: outcome.image, initrd, outDir: jobDir, symbols: { systemMap: outcome.systemMap, config: outcome.config }, ...(o.monitor ? { monitor: o.monitor } : {}) }, spec.variant, outcome.vmlinux);
               attempts.push(r);
               const ok = judge(expected, r).length === 0;
               if (r.verdict !== 'infra-error' && (ok || attempts.length > 1)) break;

@@ -54,7 +54,7 @@ export const bootCommand: Command = {
     const outRoot = resolve((values.out as string | undefined) ?? join(REPO_ROOT, 'results', `boot-${runId()}`));
     const monitor = { ...(inactivityMs ? { inactivityMs } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
 
-    type Target = { arch: ArchName; variant: string; kernel: Promise<{ image: string; config?: string; vmlinux?: string } | undefined> };
+    type Target = { arch: ArchName; variant: string; kernel: Promise<{ image: string; config?: string; vmlinux?: string; systemMap?: string } | undefined> };
     const targets: Target[] = [];
     if (typeof values.kernel === 'string') {
       if (arches.length !== 1) throw new UserError('--kernel boots one prebuilt image: give exactly one --arch.');
@@ -73,7 +73,7 @@ export const bootCommand: Command = {
               process.stderr.write(`${arch}/${variant}: build failed, not booted; log: ${b.log}\n    ${b.errors.join('\n    ')}\n`);
               return undefined;
             }
-            return { image: b.image, config: b.config, vmlinux: b.vmlinux };
+            return { image: b.image, config: b.config, vmlinux: b.vmlinux, systemMap: b.systemMap };
           });
           targets.push({ arch, variant, kernel });
         }
@@ -91,7 +91,7 @@ export const bootCommand: Command = {
             const hasNuma = k.config ? parseKconfig(readFileSync(k.config, 'utf8')).get('CONFIG_NUMA') === 'y' : undefined;
             const machine = machineConfig(t.arch, p, hasNuma);
             const id = `${t.arch}-${t.variant}-${p.name}`;
-            const job = { id, machine, kernel: k.image, initrd: await initrd, outDir: join(outRoot, id), monitor };
+            const job = { id, machine, kernel: k.image, initrd: await initrd, outDir: join(outRoot, id), monitor, ...(k.systemMap ? { symbols: { systemMap: k.systemMap, ...(k.config ? { config: k.config } : {}) } } : {}) };
             return queue.add(async () => {
               const r = await runBootJob(job, t.variant, k.vmlinux);
               if (!values.json) process.stdout.write(`${describeBoot(r)}\n`);

@@ -1,0 +1,39 @@
+/**
+ * Silent guests on real QEMU: the arm64 repro without earlycon prints nothing, yet its oops
+ * is recovered from guest memory; the patched arm kernel hangs in the abort vector.
+ */
+import t from 'tap';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JobResult } from '../../harness/job.ts';
+import { bootlab, qemuProcesses } from '../helpers.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'bootlab-forensics-'));
+t.teardown(() => rmSync(out, { recursive: true, force: true }));
+const results = (stdout: string): JobResult[] => JSON.parse(stdout) as JobResult[];
+
+t.test('the arm64 repro without earlycon is a crash recovered from guest memory, same title and guilty frame', async (t) => {
+  const r = await bootlab(['boot', '--arch', 'arm64', '--series', 'arm64-early-cma-reserve+cma-dynamic-areas', '--profile', 'numa2-noearlycon', '--inactivity', '5', '--json', '--out', out]);
+  t.equal(r.exitCode, 1, r.stderr);
+  const silent = results(r.stdout).find((j) => j.variant !== 'baseline')!;
+  t.equal(readFileSync(silent.consoleLog, 'utf8'), '', 'the console stayed completely silent');
+  t.equal(silent.verdict, 'crash');
+  t.equal(silent.evidence, 'guest-memory');
+  t.match(silent.reason, /^recovered from guest memory: Unable to handle kernel paging request/);
+  t.equal(silent.crashes[0]?.title, 'BUG: unable to handle kernel paging request in cma_init_reserved_mem');
+  t.equal(silent.crashes[0]?.guiltyFunction, 'cma_init_reserved_mem');
+  t.ok(silent.forensics?.recoveredLog && existsSync(silent.forensics.recoveredLog), 'the recovered log is saved beside the console log');
+  t.match(readFileSync(silent.forensics!.recoveredLog!, 'utf8'), /^\[\d+\] pc : __memset\+0x[0-9a-f]+\/0x[0-9a-f]+$/m, 'clean lines with sequence numbers');
+  t.same(await qemuProcesses(), [], 'no QEMU is left');
+});
+
+t.test('the patched arm kernel hangs, and the CPU state says it loops in the abort vector', async (t) => {
+  const r = await bootlab(['boot', '--arch', 'arm', '--series', 'cma-dynamic-areas', '--profile', 'default', '--inactivity', '5', '--json', '--out', join(out, 'arm')]);
+  t.equal(r.exitCode, 1, r.stderr);
+  const hung = results(r.stdout).find((j) => j.variant === 'cma-dynamic-areas')!;
+  t.equal(hung.verdict, 'hang');
+  t.match(hung.forensics?.registers[0], { pc: 'ffff000c', mode: 'abt32' });
+  t.match(hung.reason, /CPU 0 loops in the abort vector/);
+  t.same(await qemuProcesses(), [], 'no QEMU is left');
+});
