@@ -23,6 +23,8 @@ t.test('a System.map turns addresses into symbol+offset', async (t) => {
   const table = symbolTable('ffffffc008010000 T _text\nffffffc008010100 T cma_init_reserved_mem\nffffffc008010200 t helper\nffffffc008476648 b __log_buf\n');
   t.equal(symbolize(table, 'ffffffc008010168'), 'cma_init_reserved_mem+0x68');
   t.equal(symbolize(table, '0000000000000010'), undefined);
+  const mips = symbolTable('ffffffff80100000 T _text\nffffffff80102900 T r4k_wait_irqoff\n');
+  t.equal(symbolize(mips, '801029c0'), 'r4k_wait_irqoff+0xc0', "a 32-bit pc matches mips' sign-extended System.map");
 });
 
 /** A printk data ring as 6.1 lays it out: [id word][text] blocks, word-aligned. */

@@ -51,7 +51,9 @@ export function symbolTable(text: string): { addr: bigint; name: string }[] {
 
 export function symbolize(table: readonly { addr: bigint; name: string }[], hex: string | undefined): string | undefined {
   if (!hex || table.length === 0) return undefined;
-  const a = BigInt(`0x${hex}`);
+  let a = BigInt(`0x${hex}`);
+  // 32-bit mips System.maps print sign-extended 64-bit addresses (ffffffff80100000).
+  if (table[0]!.addr > 0xffffffffn && a <= 0xffffffffn && a >= 0x80000000n) a |= 0xffffffff00000000n;
   let lo = 0;
   let hi = table.length - 1;
   if (a < table[0]!.addr) return undefined;

@@ -25,7 +25,7 @@ t.test('the arm64 repro without earlycon is a crash recovered from guest memory,
   t.equal(silent.crashes[0]?.guiltyFunction, 'cma_init_reserved_mem');
   t.ok(silent.forensics?.recoveredLog && existsSync(silent.forensics.recoveredLog), 'the recovered log is saved beside the console log');
   t.match(readFileSync(silent.forensics!.recoveredLog!, 'utf8'), /^\[\d+\] pc : __memset\+0x[0-9a-f]+\/0x[0-9a-f]+$/m, 'clean lines with sequence numbers');
-  t.same(await qemuProcesses(), [], 'no QEMU is left');
+  t.same(await qemuProcesses(`bootlab-${silent.id}`), [], 'no QEMU is left');
 });
 
 t.test('the patched arm kernel hangs, and the CPU state says it loops in the abort vector', async (t) => {
@@ -35,5 +35,16 @@ t.test('the patched arm kernel hangs, and the CPU state says it loops in the abo
   t.equal(hung.verdict, 'hang');
   t.match(hung.forensics?.registers[0], { pc: 'ffff000c', mode: 'abt32' });
   t.match(hung.reason, /CPU 0 loops in the abort vector/);
-  t.same(await qemuProcesses(), [], 'no QEMU is left');
+  t.same(await qemuProcesses(`bootlab-${hung.id}`), [], 'no QEMU is left');
+});
+
+t.test('a silent mips guest is examined too: its registers are read and its printk buffer recovered', async (t) => {
+  const r = await bootlab(['boot', '--arch', 'mips', '--profile', 'silent', '--inactivity', '4', '--json', '--out', join(out, 'mips')]);
+  t.equal(r.exitCode, 1, r.stderr);
+  const [hung] = results(r.stdout);
+  t.equal(hung!.verdict, 'hang');
+  t.match(hung!.forensics?.registers[0], { pc: /^[0-9a-f]{8}$/, pcSymbol: /\+0x/ });
+  t.ok((hung!.forensics?.recoveredLines ?? 0) > 10, 'the printk buffer was read back');
+  t.match(readFileSync(hung!.forensics!.recoveredLog!, 'utf8'), /Linux version 6\.1/);
+  t.same(await qemuProcesses(`bootlab-${hung!.id}`), [], 'no QEMU is left');
 });
