@@ -16,6 +16,7 @@ import { killGroup, track } from './proc.ts';
 import { qemuArgv } from './qemu.ts';
 import { deviceTreeWithPools } from './dtb.ts';
 import { inspectGuest, type Forensics } from './forensics/inspect.ts';
+import { traceFirstFault, type FirstFault } from './forensics/trace.ts';
 import { requireTools } from './tools.ts';
 
 export interface BootJob {
@@ -48,7 +49,7 @@ export interface BootResult {
   readonly timedLog: string;
   readonly qemu: { readonly argv: readonly string[]; readonly exitCode?: number; readonly signal?: string; readonly stderr: string };
   /** What was read from the stuck guest through QEMU's monitor before it was killed. */
-  readonly forensics?: Forensics;
+  readonly forensics?: Forensics & { readonly firstFault?: FirstFault };
   /** Where the verdict's evidence came from. */
   readonly evidence: 'console' | 'guest-memory';
 }
@@ -164,6 +165,13 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
   } else if (verdict === 'hang' && forensics && forensics.readings.length > 0) {
     reason = `${reason}; ${forensics.readings.join('; ')}`;
   }
+  // A CPU stuck in an exception vector died before printk could say why: replay the boot
+  // briefly with QEMU's exception log to name the first fault.
+  let fault: FirstFault | undefined;
+  if (verdict === 'hang' && !forensics?.recoveredCrash && forensics?.readings.some((r) => /abort|vector/.test(r))) {
+    fault = await traceFirstFault({ machine: job.machine, kernel: job.kernel, initrd: job.initrd, name: `bootlab-${job.id}-trace`, ...(dtb ? { dtb } : {}) }, job.outDir);
+    if (fault) reason = `${reason}; first fault: ${fault.exception}${fault.address ? ` at address ${fault.address}` : ''}${fault.status ? ` (${fault.status})` : ''}`;
+  }
   const result: BootResult = {
     id: job.id,
     arch: job.machine.arch,
@@ -178,7 +186,7 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
     consoleLog,
     timedLog,
     qemu: { argv: [file, ...args], ...(exit.exitCode !== undefined ? { exitCode: exit.exitCode } : {}), ...(exit.signal ? { signal: exit.signal } : {}), stderr },
-    ...(forensics ? { forensics } : {}),
+    ...(forensics ? { forensics: { ...forensics, ...(fault ? { firstFault: fault } : {}) } } : {}),
     evidence,
   };
   return result;

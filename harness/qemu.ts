@@ -14,6 +14,8 @@ export interface QemuInputs {
   readonly dumpDtb?: string;
   /** Serve the human monitor on this unix socket (forensics on a silent guest). */
   readonly monitorSocket?: string;
+  /** Log every exception the CPUs take (-d int) to this file. It grows by MBs per second. */
+  readonly exceptionLog?: string;
 }
 
 /** The kernel command line: console first, then earlycon, panic behaviour, the profile's own args. */
@@ -52,6 +54,7 @@ export function qemuArgv(inputs: QemuInputs): { file: string; args: string[] } {
     '-kernel', inputs.kernel,
     '-initrd', inputs.initrd,
     ...(inputs.dtb ? ['-dtb', inputs.dtb] : []),
+    ...(inputs.exceptionLog ? ['-d', 'int', '-D', inputs.exceptionLog] : []),
     '-append', kernelCmdline(m),
   ];
   m.numa?.nodes.forEach((node, i) => {

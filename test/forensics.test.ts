@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { decodeLogBuf } from '../harness/forensics/printk.ts';
 import { parseRegisters, readCpu } from '../harness/forensics/registers.ts';
 import { symbolize, symbolTable } from '../harness/forensics/inspect.ts';
+import { firstFault } from '../harness/forensics/trace.ts';
 
 const fixture = (name: string): string => readFileSync(join(import.meta.dirname, 'fixtures', 'forensics', name), 'utf8');
 
@@ -59,4 +60,9 @@ t.test('record metadata trims stale text after a record and supplies the real se
   infos.writeBigUInt64LE(41n, idx * 88);
   infos.writeUInt16LE('address ffff68'.length, idx * 88 + 16);
   t.same(decodeLogBuf(buf, 8, false, { buf: infos, count: 16 }).map((l) => [l.id, l.text]), [[41n, 'address ffff68']]);
+});
+
+t.test('the first fault of a real arm exception log is the data abort, not the prefetch-abort loop after it', async (t) => {
+  t.match(firstFault(fixture('arm-abort-loop.exceptions.log')), { exception: 'Data Abort', address: '0xefffff90', status: 'DFSR 0x805' });
+  t.equal(firstFault('Taking exception 5 [IRQ] on CPU 0\n...from EL1 to EL1\n'), undefined, 'interrupts are not faults');
 });

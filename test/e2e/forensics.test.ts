@@ -35,6 +35,8 @@ t.test('the patched arm kernel hangs, and the CPU state says it loops in the abo
   t.equal(hung.verdict, 'hang');
   t.match(hung.forensics?.registers[0], { pc: 'ffff000c', mode: 'abt32' });
   t.match(hung.reason, /CPU 0 loops in the abort vector/);
+  t.match(hung.forensics?.firstFault, { exception: 'Data Abort', address: /^0x[0-9a-f]+$/ }, 'the bounded exception trace names the first fault');
+  t.match(hung.reason, /first fault: Data Abort at address 0x[0-9a-f]+/);
   t.same(await qemuProcesses(`bootlab-${hung.id}`), [], 'no QEMU is left');
 });
 
