@@ -4,4 +4,8 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../harness/cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Exit now rather than when the event loop drains: after a fatal error other jobs may still
+// be running, and the exit handler kills every child bootlab started. (stdout and stderr
+// are synchronous for files and pipes on Linux, so nothing printed is lost.)
+process.exit(code);

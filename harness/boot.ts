@@ -15,6 +15,7 @@ import type { MachineConfig } from './profile.ts';
 import { killGroup, track } from './proc.ts';
 import { qemuArgv } from './qemu.ts';
 import { deviceTreeWithPools } from './dtb.ts';
+import { diskFullError, isDiskFull } from './atomic.ts';
 import { inspectGuest, type Forensics } from './forensics/inspect.ts';
 import { traceFirstFault, type FirstFault } from './forensics/trace.ts';
 import { requireTools } from './tools.ts';
@@ -98,6 +99,14 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
   const started = performance.now();
   const now = (): number => Math.round(performance.now() - started);
 
+  // A log that cannot be written (disk full) ends the boot: its verdict could not be kept.
+  let writeError: unknown;
+  const onWriteError = (error: unknown): void => {
+    writeError ??= error;
+    if (child.pid !== undefined) killGroup(child.pid);
+  };
+  raw.on('error', onWriteError);
+  timed.on('error', onWriteError);
   const child = execa(file, args, { detached: true, cleanup: false, reject: false, stdin: 'ignore', buffer: { stdout: false, stderr: true }, encoding: 'buffer', stripFinalNewline: false });
   track(child);
   let stderr = '';
@@ -148,8 +157,12 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
   clearInterval(timer);
   rmSync(monitorSocket, { force: true });
   if (partial) emitLine(partial);
-  await Promise.all([closeStream(raw), closeStream(timed)]);
+  await Promise.all([closeStream(raw), closeStream(timed)]).catch(onWriteError);
   if (child.pid !== undefined) killGroup(child.pid);
+  if (writeError !== undefined) {
+    if (isDiskFull(writeError)) throw diskFullError(consoleLog, writeError);
+    throw writeError;
+  }
 
   let { verdict, reason } = decideVerdict(monitor, stop, {
     exitCode: exit.exitCode,

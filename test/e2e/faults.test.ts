@@ -81,3 +81,20 @@ t.test('a build killed half-way is detected and rebuilt, never used', async (t) 
   t.not(patched.ok && patched.how, 'cached', 'the half-written build directory was not taken as done');
   rmSync(join(patched.dir, '..'), { recursive: true, force: true });
 });
+
+t.test('a disk that fills up while logs are written is a clear infrastructure error; what was written stays intact', async (t) => {
+  const mnt = join(out, 'small-disk');
+  mkdirSync(mnt);
+  const mount = await execa('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt], { reject: false });
+  t.equal(mount.exitCode, 0, `a small tmpfs stands in for a full disk (needs root): ${mount.stderr}`);
+  t.teardown(() => execa('umount', ['-l', mnt], { reject: false }));
+  // Leave room for the run's first files only.
+  writeFileSync(join(mnt, 'filler'), Buffer.alloc(200 * 1024));
+  const dir = join(mnt, 'run');
+  const r = await bootlab(['run', MATRIX, '--inactivity', '3', '--out', dir]);
+  t.equal(r.exitCode, 3, r.stdout);
+  t.match(r.stderr, /Writing \S+ failed: .*no space left on device.*The disk is full; results written before are intact/i);
+  const s = summaryOf(dir);
+  t.equal(s.state, 'interrupted', 'the last summary written is whole and says the run did not finish');
+  t.same(await qemuProcesses('bootlab-arm64-baseline'), [], 'no QEMU is left');
+});
