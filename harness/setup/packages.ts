@@ -24,6 +24,7 @@ export const DEBIAN_PACKAGES = {
   'device-tree-compiler': 'dtc, to add reserved-memory nodes to QEMU device trees',
   git: 'kernel trees given as git checkouts',
   chromium: 'headless browser for the report.html test',
+  python3: 'seeded random console for the hostile-console test',
 } as const satisfies Record<string, string>;
 
 export type DebianPackage = keyof typeof DEBIAN_PACKAGES;
