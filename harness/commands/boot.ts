@@ -16,7 +16,8 @@ import { findProfile, loadProfiles, machineConfig, type Profile } from '../profi
 import { resolveSource } from '../source.ts';
 import { parseJobs, parseSeriesOption } from './build.ts';
 
-function seconds(value: OptionValues[string], option: string): number | undefined {
+/** A positive number of seconds given as --<option>, in milliseconds. */
+export function seconds(value: OptionValues[string], option: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (typeof value !== 'string' || !Number.isFinite(n) || n <= 0) throw new UserError(`--${option} expects a positive number of seconds, got "${String(value)}".`);

@@ -11,6 +11,7 @@ import { loadProfiles } from '../profile.ts';
 import type { RunSummary } from '../results/model.ts';
 import { newRunId, runExitCode, runMatrix } from '../run.ts';
 import { parseJobs } from './build.ts';
+import { seconds } from './boot.ts';
 import type { Series } from '../series.ts';
 
 export const runOptions = {
@@ -61,8 +62,7 @@ export async function runWith(matrix: Matrix, values: OptionValues, profiles = l
   });
   if (jobs.length === 0) throw new UserError(`The filters leave no job of ${matrix.file} to run.`);
   const parallel = parseJobs(values.parallel as string | undefined);
-  const inactivity = values.inactivity === undefined ? undefined : Number(values.inactivity);
-  if (inactivity !== undefined && !(inactivity > 0)) throw new UserError(`--inactivity expects a positive number of seconds, got "${String(values.inactivity)}".`);
+  const inactivityMs = seconds(values.inactivity, 'inactivity');
   process.stdout.write(`${matrix.name}: ${jobs.length} jobs -> ${runDir}\n`);
   const progress = createProgress();
   const summary = await runMatrix({
@@ -72,7 +72,7 @@ export async function runWith(matrix: Matrix, values: OptionValues, profiles = l
     outDir: runDir,
     ...(typeof values['kernel-src'] === 'string' ? { kernelSrc: values['kernel-src'] } : {}),
     ...(parallel ? { parallel } : {}),
-    ...(inactivity ? { monitor: { inactivityMs: inactivity * 1000 } } : {}),
+    ...(inactivityMs ? { monitor: { inactivityMs } } : {}),
     ...(resumed ? { resumed } : {}),
     ...(series ? { series } : {}),
     onEvent: (e) => progress.event(e),

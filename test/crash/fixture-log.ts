@@ -16,3 +16,17 @@ export function fixtureLog(name: string): string {
   if (!blank) throw new Error(`${name}: no blank line after the fixture header`);
   return text.slice(blank.index + blank[0].length);
 }
+
+/** The call trace of the arm64 CMA oops fixture (arm64-cma-paging-request.log), innermost first. */
+export const ARM64_CMA_TRACE = [
+  '__memset',
+  'memblock_alloc_try_nid',
+  'cma_init_reserved_mem',
+  'cma_declare_contiguous_nid',
+  'dma_contiguous_reserve_area',
+  'dma_contiguous_reserve',
+  'arm64_memblock_init',
+  'setup_arch',
+  'start_kernel',
+  '__primary_switched',
+] as const;

@@ -15,7 +15,7 @@ import { parseAddr2line, symbolizeReports, treeRelative, type Runner } from '../
 import type { CrashReport, StackFrame } from '../../harness/crash/types.ts';
 import { run } from '../../harness/proc.ts';
 import { bootlab } from '../helpers.ts';
-import { fixtureLog } from './fixture-log.ts';
+import { ARM64_CMA_TRACE, fixtureLog } from './fixture-log.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bootlab-symbolize-'));
 t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
@@ -159,19 +159,7 @@ const kernel = (): Promise<Built> =>
     return first;
   })());
 
-/** The arm64 CMA oops fixture's call trace, innermost first. */
-const TRACE = [
-  '__memset',
-  'memblock_alloc_try_nid',
-  'cma_init_reserved_mem',
-  'cma_declare_contiguous_nid',
-  'dma_contiguous_reserve_area',
-  'dma_contiguous_reserve',
-  'arm64_memblock_init',
-  'setup_arch',
-  'start_kernel',
-  '__primary_switched',
-] as const;
+const TRACE = ARM64_CMA_TRACE;
 
 /** The frames every arm64 build has; static dma_contiguous_reserve_area may be inlined away. */
 const ALWAYS = TRACE.filter((f) => f !== 'dma_contiguous_reserve_area');
