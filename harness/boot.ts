@@ -58,7 +58,7 @@ export interface BootResult {
 let monitorCount = 0;
 
 /** Time the monitor may take to examine a silent guest before QEMU is killed. */
-const FORENSICS_BUDGET_MS = 4000;
+const FORENSICS_BUDGET_MS = 1500;
 
 /** Longest line kept whole; a guest printing megabytes without a newline is cut into pieces. */
 const MAX_LINE = 64 * 1024;
