@@ -3,6 +3,7 @@
  * adding an arch adds a row here (and a base fragment in configs/kconfig), never logic.
  */
 import { UserError } from './errors.ts';
+import { commaList } from './lists.ts';
 
 export interface ArchSpec {
   /** ARCH= for the kernel's make. */
@@ -66,7 +67,7 @@ export function isArchName(name: string): name is ArchName {
 
 /** Parse a comma-separated --arch value; an unknown name's error lists the valid ones. */
 export function parseArchList(value: string, origin = '--arch'): ArchName[] {
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = commaList(value);
   if (names.length === 0) throw new UserError(`${origin} is empty: give one or more of ${ARCH_NAMES.join(', ')}.`);
   const unknown = names.filter((n) => !isArchName(n));
   if (unknown.length > 0) {

@@ -3,7 +3,7 @@
  * 0 all as expected, 1 a failure of the thing under test, 2 user error, 3 infrastructure.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ARCH_NAMES, parseArchList } from './arch.ts';
+import { ARCH_NAMES } from './arch.ts';
 import { isReportable, UserError } from './errors.ts';
 import { installSignalHandlers } from './proc.ts';
 import { buildCommand } from './commands/build.ts';
@@ -89,4 +89,3 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-export { parseArchList };

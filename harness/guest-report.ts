@@ -144,7 +144,3 @@ export function parseGuestReport(log: string): GuestReport {
   return b.build();
 }
 
-/** Size of an area in bytes, given the guest's page size. */
-export function areaBytes(area: CmaArea, pageSize: number): number {
-  return area.count * pageSize;
-}

@@ -61,6 +61,11 @@ export function loadFragment(name: string, dir = FRAGMENT_DIR): Fragment {
   return { name, path, text, values: parseKconfig(text, path) };
 }
 
+/** Whether a built kernel's .config has CONFIG_NUMA=y: a NUMA profile needs it. */
+export function configHasNuma(configPath: string): boolean {
+  return parseKconfig(readFileSync(configPath, 'utf8'), configPath).get('CONFIG_NUMA') === 'y';
+}
+
 /** Later fragments override earlier ones, as merge_config.sh does. */
 export function mergeRequests(fragments: readonly Fragment[]): Map<string, { value: string; fragment: string }> {
   const merged = new Map<string, { value: string; fragment: string }>();

@@ -110,7 +110,3 @@ export function track(child: ResultPromise): void {
   };
   child.then(forget, forget);
 }
-
-export function liveChildren(): readonly number[] {
-  return [...live];
-}

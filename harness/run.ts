@@ -24,7 +24,7 @@ import { formatCrashText } from './crash/report.ts';
 import { judge, tally } from './evaluate.ts';
 import { guestInitramfs } from './image/initramfs.ts';
 import { runBootJob, type JobResult } from './job.ts';
-import { parseKconfig } from './kconfig.ts';
+import { configHasNuma } from './kconfig.ts';
 import { MACHINES } from './machines.ts';
 import { expectationFor, type JobSpec, type Matrix } from './matrix.ts';
 import { REPO_ROOT } from './paths.ts';
@@ -209,8 +209,7 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
           attempts: 0,
         };
       } else {
-        const hasNuma = parseKconfig(readFileSync(outcome.config, 'utf8')).get('CONFIG_NUMA') === 'y';
-        const machine = machineConfig(spec.arch, o.profiles.get(spec.profile)!, hasNuma);
+        const machine = machineConfig(spec.arch, o.profiles.get(spec.profile)!, configHasNuma(outcome.config));
         const initrd = await initrds.get(spec.arch)!;
         record = await queue.add(
           async () => {

@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ARCH_NAMES, parseArchList, type ArchName } from '../arch.ts';
@@ -9,12 +9,13 @@ import { crossKernels, scheduleBuilds, requireBuildTools, buildKey } from '../bu
 import type { Command, OptionValues } from '../cli.ts';
 import { UserError } from '../errors.ts';
 import { guestInitramfs } from '../image/initramfs.ts';
-import { parseKconfig } from '../kconfig.ts';
+import { configHasNuma } from '../kconfig.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { formatDuration } from '../printer.ts';
 import { findProfile, loadProfiles, machineConfig, type Profile } from '../profile.ts';
 import { resolveSource } from '../source.ts';
 import { parseJobs, parseSeriesOption } from './build.ts';
+import { commaList } from '../lists.ts';
 
 /** A positive number of seconds given as --<option>, in milliseconds. */
 export function seconds(value: OptionValues[string], option: string): number | undefined {
@@ -46,7 +47,8 @@ export const bootCommand: Command = {
   async run(values) {
     const arches = parseArchList(values.arch as string);
     const profiles = loadProfiles(typeof values.profiles === 'string' ? resolve(values.profiles) : undefined);
-    const wanted: Profile[] = (values.profile as string).split(',').map((p) => findProfile(p.trim(), profiles));
+    const wanted: Profile[] = commaList(values.profile as string).map((p) => findProfile(p, profiles));
+    if (wanted.length === 0) throw new UserError('--profile is empty: give one or more profile names.');
     // Impossible machines are rejected before anything is built or booted.
     for (const arch of arches) for (const p of wanted) machineConfig(arch, p);
     const inactivityMs = seconds(values.inactivity, 'inactivity');
@@ -89,7 +91,7 @@ export const bootCommand: Command = {
         boots.push(
           t.kernel.then(async (k) => {
             if (!k) return undefined;
-            const hasNuma = k.config ? parseKconfig(readFileSync(k.config, 'utf8')).get('CONFIG_NUMA') === 'y' : undefined;
+            const hasNuma = k.config ? configHasNuma(k.config) : undefined;
             const machine = machineConfig(t.arch, p, hasNuma);
             const id = `${t.arch}-${t.variant}-${p.name}`;
             const job = { id, machine, kernel: k.image, initrd: await initrd, outDir: join(outRoot, id), monitor, ...(k.systemMap ? { symbols: { systemMap: k.systemMap, ...(k.config ? { config: k.config } : {}) } } : {}) };

@@ -7,10 +7,11 @@ import { UserError } from '../errors.ts';
 import { loadStackedSeries, type Series } from '../series.ts';
 import { resolveSource } from '../source.ts';
 import { formatDuration } from '../printer.ts';
+import { commaList } from '../lists.ts';
 
 export function parseSeriesOption(value: string | undefined): Series[] {
   if (value === undefined || value === 'none') return [];
-  return value.split(',').map((s) => s.trim()).filter(Boolean).map((name) => loadStackedSeries(name));
+  return commaList(value).map((name) => loadStackedSeries(name));
 }
 
 export function parseJobs(value: string | undefined): number | undefined {
@@ -33,7 +34,7 @@ export const buildCommand: Command = {
   async run(values) {
     const arches = parseArchList(values.arch as string);
     const series = parseSeriesOption(values.series as string | undefined);
-    const fragments = typeof values.fragments === 'string' ? values.fragments.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    const fragments = typeof values.fragments === 'string' ? commaList(values.fragments) : undefined;
     const jobs = parseJobs(values.jobs as string | undefined);
     requireBuildTools(arches);
     const source = await resolveSource(values['kernel-src'] as string | undefined);

@@ -9,8 +9,10 @@ import { formatDuration } from '../printer.ts';
 import { createProgress } from '../progress.ts';
 import { loadProfiles } from '../profile.ts';
 import type { RunSummary } from '../results/model.ts';
+import { OUTPUT_FILES } from '../results/write.ts';
 import { newRunId, runExitCode, runMatrix } from '../run.ts';
 import { parseJobs } from './build.ts';
+import { commaList } from '../lists.ts';
 import { seconds } from './boot.ts';
 import type { Series } from '../series.ts';
 
@@ -28,14 +30,14 @@ export const runOptions = {
 } as const satisfies Command['options'];
 
 function list(v: OptionValues[string]): string[] | undefined {
-  return typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  return typeof v === 'string' ? commaList(v) : undefined;
 }
 
 export function printSummary(s: RunSummary, runDir: string): void {
   const lines = [`\n${s.matrix}: ${s.counts.jobs} jobs, ${s.counts.asExpected} as expected, ${s.counts.unexpected} not, ${s.counts.regressions} regressions (${formatDuration(s.durationMs)})`];
   for (const c of s.comparisons.filter((c) => c.class !== 'ok')) lines.push(`  ${c.class.padEnd(14)} ${c.arch}/${c.profile} ${c.variant}: ${c.reason}`);
   for (const j of s.jobs.filter((j) => !j.asExpected)) lines.push(`  unexpected     ${j.id}: ${j.problems.join('; ')}`);
-  lines.push(`results: ${runDir} (summary.json, junit.xml, report.html, report.md)`);
+  lines.push(`results: ${runDir} (summary.json, ${OUTPUT_FILES.join(', ')})`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
