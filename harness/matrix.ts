@@ -38,6 +38,11 @@ export interface Matrix {
   readonly expect: readonly ExpectRule[];
   /** Extra attempts for a job whose verdict is infra-error. */
   readonly retries: number;
+  /**
+   * Console silence that makes a hang on a job's first attempt, when the matrix knows its
+   * healthy guests never pause that long. Re-runs use bootlab's default window.
+   */
+  readonly inactivityMs?: number;
 }
 
 export const VERDICTS = ['pass', 'crash', 'hang', 'qemu-error', 'infra-error'] as const satisfies readonly Verdict[];
@@ -72,13 +77,17 @@ export function loadMatrix(nameOrPath: string, profiles: ReadonlyMap<string, Pro
 /** Pure validation of a matrix document. */
 export function parseMatrix(raw: Json, file: string, profiles: ReadonlyMap<string, Profile>): Matrix {
   const err = (path: string, what: string): UserError => new UserError(`${file}: ${path}: ${what}`);
-  if (!isObject(raw)) throw err('(top)', 'a matrix is an object with "description", "groups" and optionally "expect" and "retries".');
-  const allowed = ['description', 'groups', 'expect', 'retries'];
+  if (!isObject(raw)) throw err('(top)', 'a matrix is an object with "description", "groups" and optionally "expect", "retries" and "inactivitySeconds".');
+  const allowed = ['description', 'groups', 'expect', 'retries', 'inactivitySeconds'];
   for (const k of Object.keys(raw)) if (!allowed.includes(k)) throw err(k, `unknown key. A matrix has ${allowed.join(', ')}.`);
   const description = raw.description ?? '';
   if (typeof description !== 'string') throw err('description', 'must be a string.');
   const retries = raw.retries ?? 1;
   if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > 5) throw err('retries', 'must be an integer 0..5.');
+  const inactivity = raw.inactivitySeconds;
+  if (inactivity !== undefined && (typeof inactivity !== 'number' || !(inactivity >= 1 && inactivity <= 600))) {
+    throw err('inactivitySeconds', 'must be a number of seconds from 1 to 600: how long the console may stay silent before a first attempt is called a hang.');
+  }
   if (!Array.isArray(raw.groups) || raw.groups.length === 0) throw err('groups', 'must be a non-empty list of { arches, variants, profiles }.');
 
   const stringList = (v: Json | undefined, path: string): string[] => {
@@ -126,7 +135,15 @@ export function parseMatrix(raw: Json, file: string, profiles: ReadonlyMap<strin
       expect.push(r as ExpectRule);
     });
   }
-  return { name: basename(file, '.json'), file, description, jobs: [...jobs.values()], expect, retries };
+  return {
+    name: basename(file, '.json'),
+    file,
+    description,
+    jobs: [...jobs.values()],
+    expect,
+    retries,
+    ...(inactivity !== undefined ? { inactivityMs: Math.round(inactivity * 1000) } : {}),
+  };
 }
 
 /** Shell-style glob with * and ?, anchored. */

@@ -219,7 +219,8 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
             // failure from a flaky one.
             for (let i = 0; i <= o.matrix.retries; i++) {
               rmSync(jobDir, { recursive: true, force: true });
-              const r = await runBootJob({ id: spec.id, machine, kernel: outcome.image, initrd, outDir: jobDir, symbols: { systemMap: outcome.systemMap, config: outcome.config }, ...(o.monitor ? { monitor: o.monitor } : {}) }, spec.variant, outcome.vmlinux);
+              const monitor = monitorForAttempt(i, o.matrix, o.monitor);
+              const r = await runBootJob({ id: spec.id, machine, kernel: outcome.image, initrd, outDir: jobDir, symbols: { systemMap: outcome.systemMap, config: outcome.config }, ...(monitor ? { monitor } : {}) }, spec.variant, outcome.vmlinux);
               attempts.push(r);
               const ok = judge(expected, r).length === 0;
               if (r.verdict !== 'infra-error' && (ok || attempts.length > 1)) break;
@@ -239,6 +240,16 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
   writeOutputs(summary, runDir);
   pointLatest(runDir);
   return summary;
+}
+
+/**
+ * Console-monitor options for attempt `attempt` (0-based) of a job. The command line wins;
+ * otherwise a matrix's short inactivity window applies to the first attempt only, so an
+ * unexpected hang is confirmed with bootlab's default window before it counts.
+ */
+export function monitorForAttempt(attempt: number, matrix: Pick<Matrix, 'inactivityMs'>, cli?: Partial<MonitorOptions>): Partial<MonitorOptions> | undefined {
+  if (cli?.inactivityMs !== undefined || attempt > 0 || matrix.inactivityMs === undefined) return cli;
+  return { ...cli, inactivityMs: matrix.inactivityMs };
 }
 
 function toRecord(spec: JobSpec, expected: JobRecord['expected'], attempts: readonly JobResult[], runDir: string, jobDir: string): JobRecord {

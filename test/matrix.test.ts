@@ -1,6 +1,7 @@
 import t from 'tap';
 import { expectationFor, globMatch, jobId, loadMatrix, parseMatrix, parseShard, selectJobs } from '../harness/matrix.ts';
 import { loadProfiles } from '../harness/profile.ts';
+import { monitorForAttempt } from '../harness/run.ts';
 
 const profiles = loadProfiles();
 const F = 'configs/x.json';
@@ -22,8 +23,22 @@ t.test('matrix errors name the file, the path in it and what is wrong', async (t
     [{ groups: [group], expect: [{ verdict: 'exploded' }] }, /expect\[0\]\.verdict: must be one of pass, crash, hang, qemu-error, infra-error/],
     [{ groups: [group], expect: [{ cma: 'maybe' }] }, /expect\[0\]\.cma: must be one of ok, slot-error, any/],
     [{ groups: [group], retries: -1 }, /retries: must be an integer 0\.\.5/],
+    [{ groups: [group], inactivitySeconds: 0.5 }, /inactivitySeconds: must be a number of seconds from 1 to 600/],
+    [{ groups: [group], inactivitySeconds: '5' }, /inactivitySeconds: must be a number of seconds from 1 to 600/],
   ];
   for (const [raw, message] of cases) t.throws(() => parseMatrix(raw as never, F, profiles), { name: 'UserError', message }, String(message));
+});
+
+t.test('a matrix inactivity window applies to first attempts only; the command line wins', async (t) => {
+  const group = { arches: ['arm64'], variants: ['baseline'], profiles: ['default'] };
+  const m = parseMatrix({ groups: [group], inactivitySeconds: 6 } as never, F, profiles);
+  t.equal(m.inactivityMs, 6000);
+  t.equal(parseMatrix({ groups: [group] } as never, F, profiles).inactivityMs, undefined, 'no key: bootlab default');
+  t.same(monitorForAttempt(0, m), { inactivityMs: 6000 }, 'first attempt: the matrix window');
+  t.equal(monitorForAttempt(1, m), undefined, 'a confirmation re-run: the default window');
+  t.same(monitorForAttempt(0, m, { inactivityMs: 20_000 }), { inactivityMs: 20_000 }, '--inactivity overrides the matrix');
+  t.same(monitorForAttempt(1, m, { inactivityMs: 20_000 }), { inactivityMs: 20_000 });
+  t.equal(loadMatrix('nightly', profiles).inactivityMs, 6000, 'the nightly calls its expected early hangs after 6 s');
 });
 
 t.test('expectations default to a clean pass; later rules win; a non-pass verdict stops the CMA check', async (t) => {
