@@ -4,7 +4,8 @@
  *   npm run bench [-- --skip-cold]
  *
  * - cold nightly matrix and cold arm64 repro: each in a throwaway cache and ccache; floor =
- *   raw `make` (no ccache) of the three baseline configs + the warm boot floor below.
+ *   raw `make` (no ccache) of the same builds (baselines from scratch, patched variants
+ *   incrementally from a copy of the baseline's objects) + the run's own boot floor.
  * - warm nightly rerun and warm repro: the normal cache, already filled.
  * - boot floor: every job's own QEMU command line (from summary.json) run raw, two at a time
  *   like bootlab; a guest that never powers off is charged what bootlab needed to decide.
@@ -93,49 +94,72 @@ function panicLatencies(dir: string): number[] {
     .map((r) => r.decidedAtMs - r.firstCrash!.atMs);
 }
 
-/** Raw make (no ccache) of each arch's baseline config in the given extracted tree. */
-async function rawMakes(tree: string): Promise<number> {
-  let total = 0;
-  for (const arch of ARCH_NAMES) {
+/**
+ * Raw make (no ccache) of the builds a finished run made, as a person would do them by hand:
+ * each arch's baseline from scratch in `<tree>/raw-bench-<arch>` (a subdirectory, so srctree
+ * is ".." as in bootlab's build directories), each patched variant incrementally in a copy
+ * of it inside the variant's tree (the copy itself is not timed). Returns ms per build key;
+ * builds already in `known` are not measured again.
+ */
+async function rawMakes(dir: string, known: ReadonlyMap<string, number> = new Map()): Promise<Map<string, number>> {
+  const builds = summaryOf(dir).builds;
+  const times = new Map<string, number>();
+  for (const arch of new Set(builds.map((b) => b.arch))) {
+    const mine = builds.filter((b) => b.arch === arch && !known.has(`${arch}/${b.variant}`));
+    if (mine.length === 0) continue;
     const spec = ARCHES[arch];
-    const out = join(scratch, `raw-${arch}`);
-    const make = ['make', `O=${out}`, `ARCH=${spec.linuxArch}`, `CROSS_COMPILE=${spec.crossCompile}`];
-    const t0 = performance.now();
-    await execa(make[0]!, [...make.slice(1), 'allnoconfig'], { cwd: tree });
-    await execa('scripts/kconfig/merge_config.sh', ['-m', '-O', out, join(out, '.config'), ...fragmentsFor(arch).map((f) => f.path)], { cwd: tree, env: { ARCH: spec.linuxArch } });
-    await execa(make[0]!, [...make.slice(1), 'olddefconfig'], { cwd: tree });
-    await execa(make[0]!, [...make.slice(1), `-j${cores}`, spec.imageTarget], { cwd: tree });
-    total += performance.now() - t0;
-    rmSync(out, { recursive: true, force: true });
+    const base = builds.find((b) => b.arch === arch && b.variant === 'baseline')!;
+    const tree = join(base.dir, '..');
+    const objdir = `raw-bench-${arch}`;
+    const make = (cwd: string, ...targets: string[]) => execa('make', [`O=${objdir}`, `ARCH=${spec.linuxArch}`, `CROSS_COMPILE=${spec.crossCompile}`, ...targets], { cwd });
+    let t0 = performance.now();
+    await make(tree, 'allnoconfig');
+    await execa('scripts/kconfig/merge_config.sh', ['-m', '-O', objdir, join(objdir, '.config'), ...fragmentsFor(arch).map((f) => f.path)], { cwd: tree, env: { ARCH: spec.linuxArch } });
+    await make(tree, 'olddefconfig');
+    await make(tree, `-j${cores}`, spec.imageTarget);
+    times.set(`${arch}/baseline`, Math.round(performance.now() - t0));
+    for (const b of mine.filter((b) => b.variant !== 'baseline')) {
+      const vtree = join(b.dir, '..');
+      await execa('cp', ['-a', join(tree, objdir), join(vtree, objdir)]);
+      t0 = performance.now();
+      await make(vtree, 'olddefconfig');
+      await make(vtree, `-j${cores}`, spec.imageTarget);
+      times.set(`${arch}/${b.variant}`, Math.round(performance.now() - t0));
+      rmSync(join(vtree, objdir), { recursive: true, force: true });
+    }
+    rmSync(join(tree, objdir), { recursive: true, force: true });
   }
-  return Math.round(total);
+  return times;
+}
+
+const sum = (xs: Iterable<number>): number => [...xs].reduce((a, b) => a + b, 0);
+
+/** A cold run in a throwaway cache and ccache, and its floor: raw makes plus raw boots. */
+async function coldRun(args: string[], known: ReadonlyMap<string, number> = new Map()) {
+  const cache = join(scratch, `cache-${args.join('-')}`);
+  const run = await bootlab(args, { BOOTLAB_CACHE: cache, CCACHE_DIR: join(cache, 'ccache') });
+  if (run.exitCode !== 0) process.stderr.write(`warning: bootlab ${args.join(' ')} exited ${run.exitCode}\n`);
+  const boots = await bootFloor(run.dir);
+  process.stderr.write(`raw make of the same builds (${args.join(' ')})\n`);
+  const makes = new Map([...known, ...(await rawMakes(run.dir, known))]);
+  const mine = summaryOf(run.dir).builds.map((b) => makes.get(`${b.arch}/${b.variant}`)!);
+  rmSync(cache, { recursive: true, force: true });
+  const floor = sum(mine) + boots;
+  return {
+    summary: { wallMs: run.wallMs, floorMs: floor, ratio: +(run.wallMs / floor).toFixed(2), rawMakeMs: sum(mine), bootFloorMs: boots, peakRssMiB: run.peakRssMiB, exitCode: run.exitCode },
+    makes,
+  };
 }
 
 const report: Record<string, unknown> = {};
 try {
   if (!values['skip-cold']) {
-    const cold = join(scratch, 'cache');
-    const env = { BOOTLAB_CACHE: cold, CCACHE_DIR: join(cold, 'ccache') };
     process.stderr.write('cold nightly (builds everything: an hour or more)\n');
-    const nightly = await bootlab(['run', 'nightly'], env);
-    const tree = join(summaryOf(nightly.dir).builds[0]!.dir, '..');
-    process.stderr.write('raw make of the baseline configs\n');
-    const makes = await rawMakes(tree);
-    const boots = await bootFloor(nightly.dir);
-    rmSync(cold, { recursive: true, force: true });
-    const repoCold = join(scratch, 'cache-repro');
+    const nightly = await coldRun(['run', 'nightly']);
     process.stderr.write('cold repro\n');
-    const repro = await bootlab(['repro', 'repro-arm64-numa-panic'], { BOOTLAB_CACHE: repoCold, CCACHE_DIR: join(repoCold, 'ccache') });
-    rmSync(repoCold, { recursive: true, force: true });
-    report.cold = {
-      nightlyMs: nightly.wallMs,
-      floorMs: makes + boots,
-      ratio: +(nightly.wallMs / (makes + boots)).toFixed(2),
-      rawMakeMs: makes,
-      bootFloorMs: boots,
-      reproMs: repro.wallMs,
-      peakRssMiB: nightly.peakRssMiB,
-    };
+    // The repro's builds are a subset of the nightly's: their raw times are reused.
+    const repro = await coldRun(['repro', 'repro-arm64-numa-panic'], nightly.makes);
+    report.cold = { nightly: nightly.summary, repro: repro.summary, rawMakeMsByBuild: Object.fromEntries(nightly.makes) };
   }
   process.stderr.write('warm nightly\n');
   await bootlab(['run', 'nightly']); // fills the cache if needed; not timed
@@ -149,16 +173,17 @@ try {
     ratio: +(nightly.wallMs / floor).toFixed(2),
     nightlyExitCode: nightly.exitCode,
     reproMs: repro.wallMs,
+    reproBootFloorMs: await bootFloor(repro.dir),
     panicToVerdictMs: { max: Math.max(...latencies), all: latencies },
     peakRssMiB: Math.max(nightly.peakRssMiB, repro.peakRssMiB),
   };
 } finally {
   rmSync(scratch, { recursive: true, force: true });
+  // Whatever was measured is kept, even when a later step failed.
+  const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30) };
+  mkdirSync(join(REPO_ROOT, 'results'), { recursive: true });
+  const file = join(REPO_ROOT, 'results', `bench-${new Date().toISOString().slice(0, 10)}.json`);
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), machine, ...report }, null, 2)}\n`);
+  console.log(JSON.stringify(report, null, 2));
+  console.log(`written to ${file}`);
 }
-
-const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30) };
-mkdirSync(join(REPO_ROOT, 'results'), { recursive: true });
-const file = join(REPO_ROOT, 'results', `bench-${new Date().toISOString().slice(0, 10)}.json`);
-writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), machine, ...report }, null, 2)}\n`);
-console.log(JSON.stringify(report, null, 2));
-console.log(`written to ${file}`);
