@@ -5,7 +5,7 @@
  * variant, arch, config). It is "done" only when its stamp file exists; the stamp is written
  * last and atomically, so a build killed half-way is never mistaken for a finished one.
  */
-import { cpSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ARCHES, type ArchName } from './arch.ts';
@@ -51,6 +51,11 @@ export interface BuiltKernel {
   readonly droppedBySeries: readonly string[];
   /** The make invocations, as they can be re-run by hand. */
   readonly commands: readonly string[];
+  /**
+   * Patched variants: the series' files were made newer than the baseline's objects before
+   * make ran. A patched stamp without it may hold unpatched objects and is not trusted.
+   */
+  readonly seriesTouched?: true;
 }
 
 export type BuildOutcome =
@@ -109,7 +114,25 @@ export function readStamp(dir: string): BuiltKernel | undefined {
   if (!existsSync(path)) return undefined;
   const built = JSON.parse(readFileSync(path, 'utf8')) as BuiltKernel;
   for (const f of [built.image, built.vmlinux, built.systemMap, built.config]) if (!existsSync(f)) return undefined;
+  // Rebuilt incrementally in place (touch, then make), not trusted.
+  if (built.variant !== 'baseline' && !built.seriesTouched) return undefined;
   return built;
+}
+
+/**
+ * Make every file the series changed newer than any object copied from the baseline. make
+ * compares mtimes only, and a variant tree can be patched before the baseline's objects are
+ * compiled (a cold run patches while the baseline builds): without this the copied objects
+ * look up to date and the "patched" kernel does not contain the patch.
+ */
+function touchSeriesFiles(variant: Variant): void {
+  const now = new Date();
+  for (const f of new Set(variant.series?.patches.flatMap((p) => p.touches) ?? [])) {
+    const path = join(variant.tree, f);
+    // A file still hard-linked to the source tree was not changed; touching it would
+    // reach into the baseline tree.
+    if (existsSync(path) && lstatSync(path).nlink === 1) utimesSync(path, now, now);
+  }
 }
 
 export async function buildKernel(spec: BuildSpec): Promise<BuildOutcome> {
@@ -139,6 +162,7 @@ async function buildLocked(spec: BuildSpec, dir: string): Promise<BuildOutcome> 
   } else if (existsSync(dir) && existsSync(join(dir, '.config')) && spec.baseline) {
     how = 'incremental';
   }
+  if (how === 'incremental') touchSeriesFiles(spec.variant);
   mkdirSync(dir, { recursive: true });
   writeFileSync(log, '');
   const env = makeEnv();
@@ -191,6 +215,7 @@ async function buildLocked(spec: BuildSpec, dir: string): Promise<BuildOutcome> 
     durationMs: Date.now() - started,
     droppedBySeries: dropped,
     commands,
+    ...(spec.variant.series ? { seriesTouched: true as const } : {}),
   };
   for (const f of [built.image, built.vmlinux, built.systemMap]) {
     if (!existsSync(f) || statSync(f).size === 0) throw new Error(`make succeeded but ${f} is missing: the arch table's imagePath is wrong`);

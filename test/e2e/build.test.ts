@@ -3,7 +3,7 @@
  * builds three kernels (minutes); afterwards everything comes from the cache.
  */
 import t from 'tap';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BuildOutcome } from '../../harness/build.ts';
@@ -60,6 +60,17 @@ t.test('a patched variant starts from its baseline build and recompiles only wha
   t.ok(compiled.length < 20, `only a handful of objects are recompiled (${compiled.join(' ')})`);
   t.ok(readFileSync(join(patched!.dir, '..', 'mm', 'cma.c'), 'utf8').includes(nonce), 'the variant tree has the patch');
   t.notOk(readFileSync(join(base!.dir, '..', 'mm', 'cma.c'), 'utf8').includes(nonce), 'the baseline tree is untouched');
+  t.ok(readFileSync(patched!.vmlinux).includes(nonce), 'the patched vmlinux contains the patch');
+
+  // A cold run patches the variant tree while the baseline builds, so the series' files can
+  // be older than every baseline object. The patched kernel must still contain the patch.
+  utimesSync(join(patched!.dir, '..', 'mm', 'cma.c'), new Date('2000-01-01'), new Date('2000-01-01'));
+  rmSync(patched!.dir, { recursive: true, force: true });
+  const again = await bootlab(['build', '--arch', 'arm64', '--series', seriesDir, '--json']);
+  t.equal(again.exitCode, 0, again.stderr);
+  const [, rebuilt] = outcomes(again.stdout);
+  t.equal(rebuilt!.how, 'incremental');
+  t.ok(readFileSync(rebuilt!.vmlinux).includes(nonce), 'a series file older than the baseline objects is still compiled in');
   rmSync(join(patched!.dir, '..'), { recursive: true, force: true });
 });
 
