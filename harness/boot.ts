@@ -17,6 +17,7 @@ import { qemuArgv } from './qemu.ts';
 import { deviceTreeWithPools } from './dtb.ts';
 import { diskFullError, isDiskFull } from './atomic.ts';
 import { inspectGuest, type Forensics } from './forensics/inspect.ts';
+import { stuckCpu } from './forensics/stuck.ts';
 import { traceFirstFault, type FirstFault } from './forensics/trace.ts';
 import { requireTools } from './tools.ts';
 
@@ -138,15 +139,28 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
   let stop: StopReason | undefined;
   let decidedAtMs: number | undefined;
   let forensics: Forensics | undefined;
+  // One look at the vCPUs at a time; the monitor serves one client.
+  let probe: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (stop) return;
-    stop = monitor.check(now());
+    const t = now();
+    if (!probe && monitor.probeDue(t)) {
+      probe = stuckCpu(job.machine.arch, monitorSocket)
+        .then((reading) => {
+          if (reading) monitor.foundStuck(reading, t);
+        })
+        .finally(() => {
+          probe = undefined;
+        });
+    }
+    stop = monitor.check(t);
     if (!stop || child.pid === undefined) return;
-    decidedAtMs = now();
+    decidedAtMs = t;
     const pid = child.pid;
     // A silent guest is examined through the monitor before it dies; bounded by a budget.
-    if (stop === 'inactivity' || stop === 'timeout') {
-      inspectGuest({ arch: job.machine.arch, monitorSocket, outDir: job.outDir, ...(job.symbols ?? {}), budgetMs: FORENSICS_BUDGET_MS })
+    if (stop === 'stuck' || stop === 'inactivity' || stop === 'timeout') {
+      Promise.resolve(probe)
+        .then(() => inspectGuest({ arch: job.machine.arch, monitorSocket, outDir: job.outDir, ...(job.symbols ?? {}), budgetMs: FORENSICS_BUDGET_MS }))
         .then((f) => {
           forensics = f;
         })
@@ -175,13 +189,14 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
     verdict = 'crash';
     reason = `recovered from guest memory: ${forensics.recoveredCrash.trim()} (the console stayed silent: ${reason})`;
     evidence = 'guest-memory';
-  } else if (verdict === 'hang' && forensics && forensics.readings.length > 0) {
-    reason = `${reason}; ${forensics.readings.join('; ')}`;
+  } else if (verdict === 'hang' && forensics) {
+    const more = forensics.readings.filter((r) => !reason.includes(r));
+    if (more.length > 0) reason = `${reason}; ${more.join('; ')}`;
   }
   // A CPU stuck in an exception vector died before printk could say why: replay the boot
   // briefly with QEMU's exception log to name the first fault.
   let fault: FirstFault | undefined;
-  if (verdict === 'hang' && !forensics?.recoveredCrash && forensics?.readings.some((r) => /abort|vector/.test(r))) {
+  if (verdict === 'hang' && !forensics?.recoveredCrash && (stop === 'stuck' || forensics?.readings.some((r) => /abort|vector/.test(r)))) {
     fault = await traceFirstFault({ machine: job.machine, kernel: job.kernel, initrd: job.initrd, name: `bootlab-${job.id}-trace`, ...(dtb ? { dtb } : {}) }, job.outDir);
     if (fault) reason = `${reason}; first fault: ${fault.exception}${fault.address ? ` at address ${fault.address}` : ''}${fault.status ? ` (${fault.status})` : ''}`;
   }

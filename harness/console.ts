@@ -17,6 +17,8 @@ export interface MonitorOptions {
   readonly crashQuietMs: number;
   /** After the guest says it powers off, QEMU should exit by itself within this long. */
   readonly powerOffGraceMs: number;
+  /** After this much silence (and again after each such stretch), look at the vCPUs for one stuck for good. */
+  readonly stuckProbeMs: number;
 }
 
 export const DEFAULT_MONITOR: MonitorOptions = {
@@ -25,13 +27,14 @@ export const DEFAULT_MONITOR: MonitorOptions = {
   panicGraceMs: 1_000,
   crashQuietMs: 1_500,
   powerOffGraceMs: 5_000,
+  stuckProbeMs: 2_000,
 };
 
 function isPanicLine(line: string): boolean {
   return line.includes('Kernel panic - not syncing');
 }
 
-export type StopReason = 'panic' | 'crash-quiet' | 'inactivity' | 'timeout' | 'poweroff-stuck';
+export type StopReason = 'panic' | 'crash-quiet' | 'stuck' | 'inactivity' | 'timeout' | 'poweroff-stuck';
 
 export interface CrashSighting {
   readonly atMs: number;
@@ -47,6 +50,9 @@ export class ConsoleMonitor {
   panic: CrashSighting | undefined;
   panicEndMs: number | undefined;
   powerOffMs: number | undefined;
+  /** A vCPU found looping where it can never leave, and when the look that found it began. */
+  stuckCpu: { readonly atMs: number; readonly reading: string } | undefined;
+  private lastProbeMs = Number.NEGATIVE_INFINITY;
 
   constructor(readonly options: MonitorOptions = DEFAULT_MONITOR) {}
 
@@ -68,6 +74,22 @@ export class ConsoleMonitor {
     if (/reboot: (Power down|System halted)/.test(line)) this.powerOffMs ??= nowMs;
   }
 
+  /**
+   * Whether the caller should look at the vCPUs now: the console has been quiet for
+   * stuckProbeMs and they were not looked at within that long. Counts the look as made.
+   */
+  probeDue(nowMs: number): boolean {
+    const every = this.options.stuckProbeMs;
+    if (this.firstCrash || this.stuckCpu || nowMs - this.lastOutputMs < every || nowMs - this.lastProbeMs < every) return false;
+    this.lastProbeMs = nowMs;
+    return true;
+  }
+
+  /** The look begun at `probedAtMs` found a vCPU that can never make progress. */
+  foundStuck(reading: string, probedAtMs: number): void {
+    this.stuckCpu ??= { atMs: probedAtMs, reading };
+  }
+
   /** Whether QEMU should be stopped now, and why. */
   check(nowMs: number): StopReason | undefined {
     const o = this.options;
@@ -77,6 +99,11 @@ export class ConsoleMonitor {
     }
     if (this.firstCrash && nowMs - this.lastOutputMs >= o.crashQuietMs) return 'crash-quiet';
     if (this.powerOffMs !== undefined && nowMs - this.powerOffMs >= o.powerOffGraceMs) return 'poweroff-stuck';
+    if (this.stuckCpu) {
+      if (this.lastOutputMs <= this.stuckCpu.atMs) return 'stuck';
+      // Output after the look began: the guest moved on after all.
+      this.stuckCpu = undefined;
+    }
     if (nowMs >= o.timeoutMs) return 'timeout';
     if (nowMs - this.lastOutputMs >= o.inactivityMs) return 'inactivity';
     return undefined;
@@ -100,6 +127,7 @@ export interface QemuExit {
 /** Pure: the verdict from what the monitor saw and how QEMU ended. */
 export function decideVerdict(m: ConsoleMonitor, stop: StopReason | undefined, exit: QemuExit): { verdict: Verdict; reason: string } {
   if (m.firstCrash) return { verdict: 'crash', reason: m.panic ? m.panic.line : m.firstCrash.line };
+  if (stop === 'stuck') return { verdict: 'hang', reason: `no console output since ${(m.lastOutputMs / 1000).toFixed(1)}s (${m.lineCount} lines) and ${m.stuckCpu!.reading}` };
   if (stop === 'inactivity') return { verdict: 'hang', reason: `no console output for ${m.options.inactivityMs / 1000}s (last output at ${(m.lastOutputMs / 1000).toFixed(1)}s, ${m.lineCount} lines)` };
   if (stop === 'timeout') return { verdict: 'hang', reason: `still running after the ${m.options.timeoutMs / 1000}s boot timeout` };
   if (stop === 'poweroff-stuck') return { verdict: 'hang', reason: 'the guest powered off but QEMU did not exit' };

@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeLogBuf } from '../harness/forensics/printk.ts';
-import { parseRegisters, readCpu } from '../harness/forensics/registers.ts';
+import { deadLoop, parseRegisters, readCpu } from '../harness/forensics/registers.ts';
 import { symbolize, symbolTable } from '../harness/forensics/inspect.ts';
 import { firstFault } from '../harness/forensics/trace.ts';
 
@@ -13,6 +13,15 @@ t.test('arm registers from a real silent hang read as an abort taken before the 
   t.equal(cpus.length, 2);
   t.match(cpus[0], { cpu: 0, pc: 'ffff000c', lr: 'ffff0010', mode: 'abt32' });
   t.equal(readCpu('arm', cpus[0]!), "CPU 0 loops in the abort vector (pc ffff000c, abt32): an abort taken before the kernel's exception vectors were set up");
+});
+
+t.test('only a CPU that can never leave its loop counts as stuck for good', async (t) => {
+  const [arm] = parseRegisters('arm', fixture('arm-abort-vector.registers.txt'));
+  t.match(deadLoop('arm', arm!), /^CPU 0 loops in the abort vector/);
+  t.equal(deadLoop('arm', { ...arm!, mode: 'svc32' }), undefined, 'supervisor mode at that pc is not the abort loop');
+  t.equal(deadLoop('arm', { ...arm!, pc: 'c0101234' }), undefined, 'an abort handled by the kernel is not stuck');
+  const [arm64] = parseRegisters('arm64', fixture('arm64-silent-oops.registers.txt'));
+  t.equal(deadLoop('arm64', arm64!), undefined, 'a silent arm64 guest may still be waiting: left to the inactivity window');
 });
 
 t.test('arm64 registers give pc, x30 and the exception level', async (t) => {

@@ -42,11 +42,22 @@ function opt<K extends string>(key: K, value: string | undefined): { [P in K]?: 
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
 }
 
-/** A plain-words reading of a CPU's state where the mode and pc make one clear. */
-export function readCpu(arch: ArchName, s: CpuState, pcSymbol?: string): string | undefined {
+/**
+ * A CPU that can never make progress again, in plain words; undefined when it might. Only
+ * states that are certain: arm in abort mode at the high vectors before the kernel has
+ * mapped them — every fetch there aborts again, into the same vector.
+ */
+export function deadLoop(arch: ArchName, s: CpuState): string | undefined {
   if (arch === 'arm' && s.mode === 'abt32' && s.pc && /^ffff00[01][0-9a-f]$/.test(s.pc)) {
     return `CPU ${s.cpu} loops in the abort vector (pc ${s.pc}, abt32): an abort taken before the kernel's exception vectors were set up`;
   }
+  return undefined;
+}
+
+/** A plain-words reading of a CPU's state where the mode and pc make one clear. */
+export function readCpu(arch: ArchName, s: CpuState, pcSymbol?: string): string | undefined {
+  const dead = deadLoop(arch, s);
+  if (dead) return dead;
   if (arch === 'arm' && s.mode === 'abt32') return `CPU ${s.cpu} is in abort mode at ${pcSymbol ?? s.pc}: a data or prefetch abort is being handled`;
   if (pcSymbol && /panic|cpu_park_loop|cpu_relax|__delay|do_idle|cpu_do_idle|arch_cpu_idle/.test(pcSymbol)) return `CPU ${s.cpu} sits in ${pcSymbol}: stopped or idle after the failure`;
   if (pcSymbol) return `CPU ${s.cpu} executes ${pcSymbol}${s.mode ? ` (${s.mode})` : ''}`;

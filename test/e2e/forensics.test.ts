@@ -28,11 +28,14 @@ t.test('the arm64 repro without earlycon is a crash recovered from guest memory,
   t.same(await qemuProcesses(`bootlab-${silent.id}`), [], 'no QEMU is left');
 });
 
-t.test('the patched arm kernel hangs, and the CPU state says it loops in the abort vector', async (t) => {
-  const r = await bootlab(['boot', '--arch', 'arm', '--series', 'cma-dynamic-areas', '--profile', 'default', '--inactivity', '5', '--json', '--out', join(out, 'arm')]);
+t.test('the patched arm kernel hangs, is called stuck long before the inactivity window, and loops in the abort vector', async (t) => {
+  const r = await bootlab(['boot', '--arch', 'arm', '--series', 'cma-dynamic-areas', '--profile', 'default', '--inactivity', '60', '--json', '--out', join(out, 'arm')]);
   t.equal(r.exitCode, 1, r.stderr);
   const hung = results(r.stdout).find((j) => j.variant === 'cma-dynamic-areas')!;
   t.equal(hung.verdict, 'hang');
+  t.equal(hung.stopReason, 'stuck', 'decided by looking at the vCPUs, not by the 60 s window');
+  t.ok(hung.decidedAtMs < 10_000, `decided ${hung.decidedAtMs} ms after QEMU started`);
+  t.match(hung.reason, /^no console output since \d+\.\ds \(\d+ lines\) and CPU 0 loops in the abort vector/);
   t.match(hung.forensics?.registers[0], { pc: 'ffff000c', mode: 'abt32' });
   t.match(hung.reason, /CPU 0 loops in the abort vector/);
   t.match(hung.forensics?.firstFault, { exception: 'Data Abort', address: /^0x[0-9a-f]+$/ }, 'the bounded exception trace names the first fault');
