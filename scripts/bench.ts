@@ -15,7 +15,7 @@
  * Writes results/bench-<date>.json. A cold run takes an hour or more on two cores.
  */
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -151,7 +151,14 @@ async function coldRun(args: string[], known: ReadonlyMap<string, number> = new 
   };
 }
 
+const commit = (await execa('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, reject: false })).stdout || 'unknown';
+const file = join(REPO_ROOT, 'results', `bench-${new Date().toISOString().slice(0, 10)}.json`);
 const report: Record<string, unknown> = {};
+// --skip-cold keeps the cold half of an earlier run of the same day (it names its commit).
+if (values['skip-cold'] && existsSync(file)) {
+  const earlier = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if (earlier.cold) report.cold = earlier.cold;
+}
 try {
   if (!values['skip-cold']) {
     process.stderr.write('cold nightly (builds everything: an hour or more)\n');
@@ -159,7 +166,7 @@ try {
     process.stderr.write('cold repro\n');
     // The repro's builds are a subset of the nightly's: their raw times are reused.
     const repro = await coldRun(['repro', 'repro-arm64-numa-panic'], nightly.makes);
-    report.cold = { nightly: nightly.summary, repro: repro.summary, rawMakeMsByBuild: Object.fromEntries(nightly.makes) };
+    report.cold = { commit, nightly: nightly.summary, repro: repro.summary, rawMakeMsByBuild: Object.fromEntries(nightly.makes) };
   }
   process.stderr.write('warm nightly\n');
   await bootlab(['run', 'nightly']); // fills the cache if needed; not timed
@@ -168,6 +175,7 @@ try {
   const repro = await bootlab(['repro', 'repro-arm64-numa-panic']);
   const latencies = [...panicLatencies(nightly.dir), ...panicLatencies(repro.dir)];
   report.warm = {
+    commit,
     nightlyMs: nightly.wallMs,
     bootFloorMs: floor,
     ratio: +(nightly.wallMs / floor).toFixed(2),
@@ -182,7 +190,6 @@ try {
   // Whatever was measured is kept, even when a later step failed.
   const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30) };
   mkdirSync(join(REPO_ROOT, 'results'), { recursive: true });
-  const file = join(REPO_ROOT, 'results', `bench-${new Date().toISOString().slice(0, 10)}.json`);
   writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), machine, ...report }, null, 2)}\n`);
   console.log(JSON.stringify(report, null, 2));
   console.log(`written to ${file}`);
