@@ -7,8 +7,9 @@
  *   raw `make` (no ccache) of the same builds (baselines from scratch, patched variants
  *   incrementally from a copy of the baseline's objects) + the run's own boot floor.
  * - warm nightly rerun and warm repro: the normal cache, already filled.
- * - boot floor: every job's own QEMU command line (from summary.json) run raw, two at a time
- *   like bootlab; a guest that never powers off is charged what bootlab needed to decide.
+ * - boot floor: every job's own QEMU command line (from summary.json) run raw, in the run's
+ *   order, `cores` at a time like bootlab; a guest that never powers off runs for as long as
+ *   bootlab needed to decide.
  * - panic-to-verdict latency: verdict time minus the time of the first crash line, per crash.
  * - peak memory of bootlab itself (VmHWM of its process, not of QEMU or make).
  *
@@ -59,31 +60,28 @@ async function bootlab(args: string[], env: Record<string, string> = {}): Promis
 const summaryOf = (dir: string): RunSummary => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
 const jobResult = (dir: string, id: string): JobResult => JSON.parse(readFileSync(join(dir, 'jobs', id, 'result.json'), 'utf8')) as JobResult;
 
-/** Longest-first list scheduling on `cores` machines: the makespan of running these on them. */
-function makespan(durations: readonly number[]): number {
-  const machines = Array<number>(cores).fill(0);
-  for (const d of [...durations].sort((a, b) => b - a)) machines[machines.indexOf(Math.min(...machines))]! += d;
-  return Math.max(...machines);
-}
-
-/** The raw QEMU floor of a finished run: every job's own command line, without bootlab. */
+/**
+ * The raw QEMU floor of a finished run: every job's own command line, without bootlab, in
+ * the run's order, `cores` at a time — measured, not computed, so QEMU's own threads
+ * compete for the cores exactly as they did under bootlab. A guest that never powers off
+ * runs for as long as bootlab needed to decide: nothing raw could stop it sooner.
+ */
 async function bootFloor(dir: string): Promise<number> {
-  const s = summaryOf(dir);
-  const durations: number[] = [];
-  for (const job of s.jobs) {
-    if (!job.qemuArgv) continue;
-    const r = jobResult(dir, job.id);
-    const [file, ...args] = job.qemuArgv;
-    if (r.verdict === 'pass' || (r.verdict === 'crash' && r.stopReason === undefined)) {
-      const t0 = performance.now();
-      await execa(file!, args, { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore', timeout: 120_000, killSignal: 'SIGKILL' });
-      durations.push(performance.now() - t0);
-    } else {
-      // A guest that never powers off: nothing raw can stop it sooner than bootlab decided.
-      durations.push(r.decidedAtMs);
-    }
-  }
-  return Math.round(makespan(durations));
+  const queue = summaryOf(dir).jobs.filter((j) => j.qemuArgv);
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: cores }, async () => {
+      for (let job = queue.shift(); job; job = queue.shift()) {
+        const r = jobResult(dir, job.id);
+        const [file, ...args] = job.qemuArgv!;
+        const exits = r.verdict === 'pass' || (r.verdict === 'crash' && r.stopReason === undefined);
+        await execa(file!, args, { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore', timeout: exits ? 120_000 : Math.max(1, r.decidedAtMs), killSignal: 'SIGKILL' });
+        const socket = /^unix:([^,]+)/.exec(args[args.indexOf('-monitor') + 1] ?? '')?.[1];
+        if (socket) rmSync(socket, { force: true });
+      }
+    }),
+  );
+  return Math.round(performance.now() - t0);
 }
 
 function panicLatencies(dir: string): number[] {
