@@ -5,7 +5,7 @@
  */
 import { execa } from 'execa';
 import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArchName } from './arch.ts';
 import { ConsoleMonitor, DEFAULT_MONITOR, decideVerdict, type MonitorOptions, type StopReason, type Verdict, type CrashSighting } from './console.ts';
@@ -57,6 +57,15 @@ export interface BootResult {
 }
 
 let monitorCount = 0;
+
+/**
+ * Boots at once unless told otherwise: one more than the cores. A QEMU leaves its core idle
+ * for part of its life (start-up, mapping guest RAM, exit); on a 2-core machine the warm
+ * nightly took 28.9 s this way against 31.0 s with one boot per core.
+ */
+export function defaultBootConcurrency(): number {
+  return availableParallelism() + 1;
+}
 
 /** Time the monitor may take to examine a silent guest before QEMU is killed. */
 const FORENSICS_BUDGET_MS = 1500;

@@ -12,11 +12,11 @@
  */
 import PQueue from 'p-queue';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { ARCHES, type ArchName } from './arch.ts';
 import { writeFileAtomic } from './atomic.ts';
 import type { BuildOutcome } from './build.ts';
+import { defaultBootConcurrency } from './boot.ts';
 import { buildKey, requireBuildTools, scheduleBuilds } from './builds.ts';
 import { formatCmaCheck } from './cma/check.ts';
 import type { MonitorOptions } from './console.ts';
@@ -184,7 +184,7 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
     },
   });
 
-  const queue = new PQueue({ concurrency: o.parallel ?? availableParallelism() });
+  const queue = new PQueue({ concurrency: o.parallel ?? defaultBootConcurrency() });
   const initrds = new Map(arches.map((a) => [a, guestInitramfs(a)]));
   await Promise.all(
     todo.map(async (spec) => {

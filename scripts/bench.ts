@@ -8,7 +8,7 @@
  *   incrementally from a copy of the baseline's objects) + the run's own boot floor.
  * - warm nightly rerun and warm repro: the normal cache, already filled.
  * - boot floor: every job's own QEMU command line (from summary.json) run raw, in the run's
- *   order, `cores` at a time like bootlab; a guest that never powers off runs for as long as
+ *   order, as many at a time as bootlab; a guest that never powers off runs for as long as
  *   bootlab needed to decide.
  * - panic-to-verdict latency: verdict time minus the time of the first crash line, per crash.
  * - peak memory of bootlab itself (VmHWM of its process, not of QEMU or make).
@@ -20,7 +20,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ARCHES, ARCH_NAMES } from '../harness/arch.ts';
+import { ARCHES } from '../harness/arch.ts';
+import { defaultBootConcurrency } from '../harness/boot.ts';
 import { fragmentsFor } from '../harness/builds.ts';
 import type { JobResult } from '../harness/job.ts';
 import { REPO_ROOT } from '../harness/paths.ts';
@@ -30,6 +31,8 @@ const { values } = parseArgs({ options: { 'skip-cold': { type: 'boolean', defaul
 const bin = join(REPO_ROOT, 'bin', 'bootlab.js');
 const scratch = mkdtempSync(join(tmpdir(), 'bootlab-bench-'));
 const cores = availableParallelism();
+// The raw floor runs as many QEMUs at once as bootlab does.
+const boots = defaultBootConcurrency();
 
 interface Timed {
   readonly wallMs: number;
@@ -62,7 +65,7 @@ const jobResult = (dir: string, id: string): JobResult => JSON.parse(readFileSyn
 
 /**
  * The raw QEMU floor of a finished run: every job's own command line, without bootlab, in
- * the run's order, `cores` at a time — measured, not computed, so QEMU's own threads
+ * the run's order, as many at a time as bootlab runs — measured, not computed, so QEMU's own threads
  * compete for the cores exactly as they did under bootlab. A guest that never powers off
  * runs for as long as bootlab needed to decide: nothing raw could stop it sooner.
  */
@@ -70,7 +73,7 @@ async function bootFloor(dir: string): Promise<number> {
   const queue = summaryOf(dir).jobs.filter((j) => j.qemuArgv);
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: cores }, async () => {
+    Array.from({ length: boots }, async () => {
       for (let job = queue.shift(); job; job = queue.shift()) {
         const r = jobResult(dir, job.id);
         const [file, ...args] = job.qemuArgv!;

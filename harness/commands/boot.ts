@@ -1,8 +1,8 @@
 import PQueue from 'p-queue';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ARCH_NAMES, parseArchList, type ArchName } from '../arch.ts';
+import { defaultBootConcurrency } from '../boot.ts';
 import { runBootJob, type JobResult } from '../job.ts';
 import { formatCmaCheck } from '../cma/check.ts';
 import { crossKernels, scheduleBuilds, requireBuildTools, buildKey } from '../builds.ts';
@@ -40,7 +40,7 @@ export const bootCommand: Command = {
     'kernel-src': { type: 'string', description: 'kernel tree to build (default: Debian linux-source-6.1)' },
     inactivity: { type: 'string', description: 'seconds without console output before a hang verdict (default 30)' },
     timeout: { type: 'string', description: 'overall seconds per boot (default 300)' },
-    parallel: { type: 'string', description: 'boots at once (default: number of cores)' },
+    parallel: { type: 'string', description: 'boots at once (default: cores + 1)' },
     out: { type: 'string', description: 'results directory (default: results/boot-<time>)' },
     json: { type: 'boolean', default: false, description: 'print the results as JSON' },
   },
@@ -53,7 +53,7 @@ export const bootCommand: Command = {
     for (const arch of arches) for (const p of wanted) machineConfig(arch, p);
     const inactivityMs = seconds(values.inactivity, 'inactivity');
     const timeoutMs = seconds(values.timeout, 'timeout');
-    const parallel = parseJobs(values.parallel as string | undefined) ?? availableParallelism();
+    const parallel = parseJobs(values.parallel as string | undefined) ?? defaultBootConcurrency();
     const outRoot = resolve((values.out as string | undefined) ?? join(REPO_ROOT, 'results', `boot-${runId()}`));
     const monitor = { ...(inactivityMs ? { inactivityMs } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
 

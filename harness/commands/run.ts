@@ -23,7 +23,7 @@ export const runOptions = {
   only: { type: 'string', description: 'only jobs whose id (<arch>-<variant>-<profile>) matches this glob' },
   shard: { type: 'string', description: 'run the K-th of N deterministic slices, as K/N' },
   'kernel-src': { type: 'string', description: 'kernel tree (default: Debian linux-source-6.1)' },
-  parallel: { type: 'string', description: 'boots at once (default: number of cores)' },
+  parallel: { type: 'string', description: 'boots at once (default: cores + 1)' },
   inactivity: { type: 'string', description: 'seconds of console silence that make a hang (default 30)' },
   out: { type: 'string', description: 'run directory (default: results/<run-id>)' },
   resume: { type: 'string', description: 'finish an interrupted run directory: only jobs not yet done' },
