@@ -57,6 +57,10 @@ export interface BootResult {
 }
 
 let monitorCount = 0;
+const liveSockets = new Set<string>();
+process.on('exit', () => {
+  for (const socket of liveSockets) rmSync(socket, { force: true });
+});
 
 /**
  * Boots at once unless told otherwise: one more than the cores. A QEMU leaves its core idle
@@ -92,6 +96,9 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
   const dtb = job.dtb ?? (job.machine.reservedPools ? await deviceTreeWithPools(job.machine, job.kernel, job.initrd, job.outDir) : undefined);
   // Unix socket paths are limited to 108 bytes: keep it short and out of the results tree.
   const monitorSocket = join(tmpdir(), `bootlab-${process.pid}-${++monitorCount}.mon`);
+  // QEMU creates it; bootlab removes it when the boot ends, or when bootlab exits first
+  // (interrupted, or another job's error ending the run).
+  liveSockets.add(monitorSocket);
   const { file, args } = qemuArgv({
     monitorSocket,
     machine: job.machine,
@@ -179,6 +186,7 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
   const exit = await child;
   clearInterval(timer);
   rmSync(monitorSocket, { force: true });
+  liveSockets.delete(monitorSocket);
   if (partial) emitLine(partial);
   await Promise.all([closeStream(raw), closeStream(timed)]).catch(onWriteError);
   if (child.pid !== undefined) killGroup(child.pid);
