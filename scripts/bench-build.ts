@@ -9,13 +9,13 @@
  */
 import { $ } from 'zx';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ARCHES, parseArchList } from '../harness/arch.ts';
+import { parseArchList } from '../harness/arch.ts';
 import type { BuildOutcome } from '../harness/build.ts';
-import { fragmentsFor } from '../harness/builds.ts';
 import { REPO_ROOT } from '../harness/paths.ts';
+import { rawColdMake } from './raw-make.ts';
 
 $.verbose = false;
 const { values } = parseArgs({ options: { arch: { type: 'string', default: 'arm64,arm,mips' } } });
@@ -48,7 +48,6 @@ function nonceSeries(): string {
 const rows = [];
 try {
   for (const arch of arches) {
-    const spec = ARCHES[arch];
     process.stderr.write(`${arch}: cold bootlab build\n`);
     const [[cold], coldMs] = await timed(() => bootlab(['--arch', arch]));
     if (!cold?.ok) throw new Error(`${arch} cold build failed`);
@@ -59,15 +58,7 @@ try {
 
     // The floor: the same fragments, the same tree, plain make without ccache.
     process.stderr.write(`${arch}: raw make\n`);
-    const tree = join(cold.dir, '..');
-    const raw = join(cache, `raw-${arch}`);
-    const make = ['make', `O=${raw}`, `ARCH=${spec.linuxArch}`, `CROSS_COMPILE=${spec.crossCompile}`];
-    const [, rawMs] = await timed(async () => {
-      await $({ cwd: tree })`${make} allnoconfig`;
-      await $({ cwd: tree, env: { ...process.env, ARCH: spec.linuxArch } })`scripts/kconfig/merge_config.sh -m -O ${raw} ${join(raw, '.config')} ${fragmentsFor(arch).map((f) => f.path)}`;
-      await $({ cwd: tree })`${make} olddefconfig`;
-      await $({ cwd: tree })`${make} -j${availableParallelism()} ${spec.imageTarget}`;
-    });
+    const rawMs = await rawColdMake(join(cold.dir, '..'), arch, join(cache, `raw-${arch}`));
     rows.push({ arch, coldMs, rawMakeMs: rawMs, coldRatio: +(coldMs / rawMs).toFixed(2), warmMs, incrementalMs: patched.durationMs, incrementalOverCold: +(patched.durationMs / coldMs).toFixed(3) });
   }
 } finally {

@@ -17,12 +17,11 @@
  */
 import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ARCHES } from '../harness/arch.ts';
 import { defaultBootConcurrency } from '../harness/boot.ts';
-import { fragmentsFor } from '../harness/builds.ts';
+import { rawColdMake, rawIncrementalMake } from './raw-make.ts';
 import type { JobResult } from '../harness/job.ts';
 import { REPO_ROOT } from '../harness/paths.ts';
 import type { RunSummary } from '../harness/results/model.ts';
@@ -30,7 +29,6 @@ import type { RunSummary } from '../harness/results/model.ts';
 const { values } = parseArgs({ options: { 'skip-cold': { type: 'boolean', default: false } } });
 const bin = join(REPO_ROOT, 'bin', 'bootlab.js');
 const scratch = mkdtempSync(join(tmpdir(), 'bootlab-bench-'));
-const cores = availableParallelism();
 // The raw floor runs as many QEMUs at once as bootlab does.
 const boots = defaultBootConcurrency();
 
@@ -108,24 +106,14 @@ async function rawMakes(dir: string, known: ReadonlyMap<string, number> = new Ma
   for (const arch of new Set(builds.map((b) => b.arch))) {
     const mine = builds.filter((b) => b.arch === arch && !known.has(`${arch}/${b.variant}`));
     if (mine.length === 0) continue;
-    const spec = ARCHES[arch];
     const base = builds.find((b) => b.arch === arch && b.variant === 'baseline')!;
     const tree = join(base.dir, '..');
     const objdir = `raw-bench-${arch}`;
-    const make = (cwd: string, ...targets: string[]) => execa('make', [`O=${objdir}`, `ARCH=${spec.linuxArch}`, `CROSS_COMPILE=${spec.crossCompile}`, ...targets], { cwd });
-    let t0 = performance.now();
-    await make(tree, 'allnoconfig');
-    await execa('scripts/kconfig/merge_config.sh', ['-m', '-O', objdir, join(objdir, '.config'), ...fragmentsFor(arch).map((f) => f.path)], { cwd: tree, env: { ARCH: spec.linuxArch } });
-    await make(tree, 'olddefconfig');
-    await make(tree, `-j${cores}`, spec.imageTarget);
-    times.set(`${arch}/baseline`, Math.round(performance.now() - t0));
+    times.set(`${arch}/baseline`, await rawColdMake(tree, arch, objdir));
     for (const b of mine.filter((b) => b.variant !== 'baseline')) {
       const vtree = join(b.dir, '..');
       await execa('cp', ['-a', join(tree, objdir), join(vtree, objdir)]);
-      t0 = performance.now();
-      await make(vtree, 'olddefconfig');
-      await make(vtree, `-j${cores}`, spec.imageTarget);
-      times.set(`${arch}/${b.variant}`, Math.round(performance.now() - t0));
+      times.set(`${arch}/${b.variant}`, await rawIncrementalMake(vtree, arch, objdir));
       rmSync(join(vtree, objdir), { recursive: true, force: true });
     }
     rmSync(join(tree, objdir), { recursive: true, force: true });
