@@ -27,7 +27,7 @@ export const DEFAULT_MONITOR: MonitorOptions = {
   panicGraceMs: 1_000,
   crashQuietMs: 1_500,
   powerOffGraceMs: 5_000,
-  stuckProbeMs: 2_000,
+  stuckProbeMs: 1_000,
 };
 
 function isPanicLine(line: string): boolean {

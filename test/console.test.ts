@@ -55,21 +55,22 @@ t.test('silence without a crash is a hang after the inactivity window; partial o
 t.test('a vCPU found stuck for good is a hang at once, unless the console spoke after the look began', async (t) => {
   const m = new ConsoleMonitor(DEFAULT_MONITOR);
   m.feed('Booting Linux', 300);
-  t.notOk(m.probeDue(2299), 'not before stuckProbeMs of silence');
-  t.ok(m.probeDue(2300), 'due after stuckProbeMs of silence');
-  t.notOk(m.probeDue(2350), 'one look per stretch of silence');
-  t.equal(m.check(2600), undefined, 'nothing found yet');
-  m.foundStuck('CPU 0 loops in the abort vector (pc ffff000c, abt32)', 2300);
-  t.equal(m.check(2600), 'stuck');
+  t.notOk(m.probeDue(1299), 'not before stuckProbeMs of silence');
+  t.ok(m.probeDue(1300), 'due after stuckProbeMs of silence');
+  t.notOk(m.probeDue(1350), 'one look per stretch of silence');
+  t.equal(m.check(1600), undefined, 'nothing found yet');
+  m.foundStuck('CPU 0 loops in the abort vector (pc ffff000c, abt32)', 1300);
+  t.equal(m.check(1600), 'stuck');
   t.match(decideVerdict(m, 'stuck', killed), { verdict: 'hang', reason: /^no console output since 0\.3s \(1 lines\) and CPU 0 loops in the abort vector/ });
 
   const moved = new ConsoleMonitor(DEFAULT_MONITOR);
   moved.feed('Booting Linux', 300);
-  t.ok(moved.probeDue(2300));
-  moved.feed('Calibrating delay loop', 2400);
-  moved.foundStuck('CPU 0 loops in the abort vector (pc ffff000c, abt32)', 2300);
-  t.equal(moved.check(2500), undefined, 'output after the look began: not stuck');
-  t.ok(moved.probeDue(4400), 'looked at again after the next stretch of silence');
+  t.ok(moved.probeDue(1300));
+  moved.feed('Calibrating delay loop', 1400);
+  moved.foundStuck('CPU 0 loops in the abort vector (pc ffff000c, abt32)', 1300);
+  t.equal(moved.check(1500), undefined, 'output after the look began: not stuck');
+  t.notOk(moved.probeDue(2300), 'not again before stuckProbeMs after the last output');
+  t.ok(moved.probeDue(2400), 'looked at again after the next stretch of silence');
 
   const crashed = new ConsoleMonitor(DEFAULT_MONITOR);
   crashed.feed('Unable to handle kernel paging request at virtual address 0000000000000010', 100);
