@@ -37,7 +37,7 @@ t.test('no guest gets a network or host file access, whatever the arch or profil
   }
   const malta = qemuArgv({ machine: machineConfig('mips', findProfile('default', profiles)), kernel: 'k', initrd: 'i', name: 'n' }).args.join(' ');
   t.match(malta, /-vga none/);
-  t.match(malta, /-rtc clock=vm -icount shift=8,sleep=off/, 'malta calibrates against an RTC on the virtual clock');
+  t.match(malta, /-rtc clock=vm -icount shift=8( |$)/, 'malta calibrates against an RTC on the virtual clock');
 });
 
 t.test('earlycon can be turned off by the profile', async (t) => {
