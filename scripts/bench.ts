@@ -15,7 +15,7 @@
  * - panic-to-verdict latency: verdict time minus the time of the first crash line, per crash.
  * - peak memory of bootlab itself (VmHWM of its process, not of QEMU or make).
  *
- * Writes results/bench-<date>.json. The cold half took 34 min on two cores (2026-11-27).
+ * Writes results/bench-<date>.json. A full run took 47 min on two cores (2026-11-27, 8165a38).
  */
 import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -172,7 +172,7 @@ if (values['skip-cold'] && existsSync(file)) {
 }
 try {
   if (!values['skip-cold']) {
-    process.stderr.write('cold nightly (builds everything: about 13 min on two cores, then the raw makes as long again)\n');
+    process.stderr.write('cold nightly (builds everything: about 16 min on two cores, then the raw makes as long again)\n');
     const nightly = await coldRun(['run', 'nightly']);
     process.stderr.write('cold repro\n');
     // The repro's builds are a subset of the nightly's: their raw times are reused.
@@ -184,6 +184,7 @@ try {
   const nightly = await bootlab(['run', 'nightly']);
   const floor = await bootFloor(nightly.dir);
   const repro = await bootlab(['repro', 'repro-arm64-numa-panic']);
+  const reproFloor = await bootFloor(repro.dir);
   const latencies = [...panicLatencies(nightly.dir), ...panicLatencies(repro.dir)];
   report.warm = {
     commit,
@@ -192,7 +193,8 @@ try {
     ratio: +(nightly.wallMs / floor).toFixed(2),
     nightlyExitCode: nightly.exitCode,
     reproMs: repro.wallMs,
-    reproBootFloorMs: await bootFloor(repro.dir),
+    reproBootFloorMs: reproFloor,
+    reproRatio: +(repro.wallMs / reproFloor).toFixed(2),
     panicToVerdictMs: { max: Math.max(...latencies), all: latencies },
     peakRssMiB: Math.max(nightly.peakRssMiB, repro.peakRssMiB),
   };
