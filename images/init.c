@@ -20,6 +20,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define REPORT_VERSION 1
@@ -218,6 +219,12 @@ int main(void)
 	report_nodes();
 	emit("end v%d", REPORT_VERSION);
 
+	/*
+	 * write(2) to the tty returns once the bytes are in the UART driver's buffer; the driver
+	 * sends them by interrupt. Powering off before it has would cut the report short (seen on
+	 * malta under load): wait until every byte has left the UART.
+	 */
+	tcdrain(1);
 	sync();
 	reboot(RB_POWER_OFF);
 	emit("poweroff-failed errno=%d", errno);
