@@ -17,6 +17,7 @@ import { qemuArgv } from './qemu.ts';
 import { deviceTreeWithPools } from './dtb.ts';
 import { diskFullError, isDiskFull } from './atomic.ts';
 import { inspectGuest, type Forensics } from './forensics/inspect.ts';
+import { hasDeadLoops } from './forensics/registers.ts';
 import { stuckCpu } from './forensics/stuck.ts';
 import { traceFirstFault, type FirstFault } from './forensics/trace.ts';
 import { requireTools } from './tools.ts';
@@ -155,12 +156,14 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
   let stop: StopReason | undefined;
   let decidedAtMs: number | undefined;
   let forensics: Forensics | undefined;
-  // One look at the vCPUs at a time; the monitor serves one client.
+  // One look at the vCPUs at a time; the monitor serves one client. Only on arches with a
+  // known dead loop: elsewhere every look would open the monitor for nothing.
+  const probes = hasDeadLoops(job.machine.arch);
   let probe: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (stop) return;
     const t = now();
-    if (!probe && monitor.probeDue(t)) {
+    if (probes && !probe && monitor.probeDue(t)) {
       probe = stuckCpu(job.machine.arch, monitorSocket)
         .then((reading) => {
           if (reading) monitor.foundStuck(reading, t);

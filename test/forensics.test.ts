@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeLogBuf } from '../harness/forensics/printk.ts';
-import { deadLoop, parseRegisters, readCpu } from '../harness/forensics/registers.ts';
+import { deadLoop, hasDeadLoops, parseRegisters, readCpu } from '../harness/forensics/registers.ts';
 import { symbolize, symbolTable } from '../harness/forensics/inspect.ts';
 import { firstFault } from '../harness/forensics/trace.ts';
 
@@ -22,6 +22,7 @@ t.test('only a CPU that can never leave its loop counts as stuck for good', asyn
   t.equal(deadLoop('arm', { ...arm!, pc: 'c0101234' }), undefined, 'an abort handled by the kernel is not stuck');
   const [arm64] = parseRegisters('arm64', fixture('arm64-silent-oops.registers.txt'));
   t.equal(deadLoop('arm64', arm64!), undefined, 'a silent arm64 guest may still be waiting: left to the inactivity window');
+  t.same((['arm64', 'arm', 'mips'] as const).filter(hasDeadLoops), ['arm'], 'only arm has a dead loop worth looking for');
 });
 
 t.test('arm64 registers give pc, x30 and the exception level', async (t) => {

@@ -43,15 +43,24 @@ function opt<K extends string>(key: K, value: string | undefined): { [P in K]?: 
 }
 
 /**
- * A CPU that can never make progress again, in plain words; undefined when it might. Only
- * states that are certain: arm in abort mode at the high vectors before the kernel has
- * mapped them — every fetch there aborts again, into the same vector.
+ * Per arch, the CPU states that can never make progress again, in plain words; undefined
+ * when the CPU might. Only states that are certain: arm in abort mode at the high vectors
+ * before the kernel has mapped them — every fetch there aborts again, into the same vector.
  */
+const DEAD_LOOPS: Partial<Record<ArchName, (s: CpuState) => string | undefined>> = {
+  arm: (s) =>
+    s.mode === 'abt32' && s.pc && /^ffff00[01][0-9a-f]$/.test(s.pc)
+      ? `CPU ${s.cpu} loops in the abort vector (pc ${s.pc}, abt32): an abort taken before the kernel's exception vectors were set up`
+      : undefined,
+};
+
 export function deadLoop(arch: ArchName, s: CpuState): string | undefined {
-  if (arch === 'arm' && s.mode === 'abt32' && s.pc && /^ffff00[01][0-9a-f]$/.test(s.pc)) {
-    return `CPU ${s.cpu} loops in the abort vector (pc ${s.pc}, abt32): an abort taken before the kernel's exception vectors were set up`;
-  }
-  return undefined;
+  return DEAD_LOOPS[arch]?.(s);
+}
+
+/** Whether any CPU state of this arch is known to be a dead loop: if not, looking for one is wasted. */
+export function hasDeadLoops(arch: ArchName): boolean {
+  return DEAD_LOOPS[arch] !== undefined;
 }
 
 /** A plain-words reading of a CPU's state where the mode and pc make one clear. */
