@@ -3,7 +3,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../harness/cli.ts');
+const { main } = await import('../harness/cli/main.ts');
 const code = await main(process.argv.slice(2));
 // Exit now rather than when the event loop drains: after a fatal error other jobs may still
 // be running, and the exit handler kills every child bootlab started. Pipes are written

@@ -2,8 +2,8 @@
  * What it takes to build a kernel for each architecture. One readonly record per arch;
  * adding an arch adds a row here (and a base fragment in configs/kconfig), never logic.
  */
-import { UserError } from './errors.ts';
-import { commaList } from './lists.ts';
+import { UserError } from './util/errors.ts';
+import { commaList } from './util/lists.ts';
 
 export interface ArchSpec {
   /** ARCH= for the kernel's make. */

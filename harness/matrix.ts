@@ -6,10 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ARCH_NAMES, isArchName, type ArchName } from './arch.ts';
-import type { Verdict } from './console.ts';
-import { UserError } from './errors.ts';
-import { REPO_ROOT } from './paths.ts';
-import type { Profile } from './profile.ts';
+import type { Verdict } from './boot/console.ts';
+import { UserError } from './util/errors.ts';
+import { REPO_ROOT } from './util/paths.ts';
+import type { Profile } from './boot/profile.ts';
 import type { Expectation } from './results/model.ts';
 
 export interface JobSpec {

@@ -13,8 +13,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseArchList } from '../harness/arch.ts';
-import type { BuildOutcome } from '../harness/build.ts';
-import { REPO_ROOT } from '../harness/paths.ts';
+import type { BuildOutcome } from '../harness/build/kernel.ts';
+import { REPO_ROOT } from '../harness/util/paths.ts';
 import { rawColdMake } from './raw-make.ts';
 
 $.verbose = false;

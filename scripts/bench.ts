@@ -22,10 +22,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultBootConcurrency } from '../harness/boot.ts';
+import { defaultBootConcurrency } from '../harness/boot/boot.ts';
 import { rawColdMake, rawIncrementalMake } from './raw-make.ts';
-import type { JobResult } from '../harness/job.ts';
-import { REPO_ROOT } from '../harness/paths.ts';
+import type { JobResult } from '../harness/run/job.ts';
+import { REPO_ROOT } from '../harness/util/paths.ts';
 import type { RunSummary } from '../harness/results/model.ts';
 
 const { values } = parseArgs({ options: { 'skip-cold': { type: 'boolean', default: false } } });

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { expectationFor, globMatch, jobId, loadMatrix, parseMatrix, parseShard, selectJobs } from '../harness/matrix.ts';
-import { loadProfiles } from '../harness/profile.ts';
-import { monitorForAttempt } from '../harness/run.ts';
+import { loadProfiles } from '../harness/boot/profile.ts';
+import { monitorForAttempt } from '../harness/run/runner.ts';
 
 const profiles = loadProfiles();
 const F = 'configs/x.json';

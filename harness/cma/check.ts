@@ -2,7 +2,7 @@
  * Compare expected CMA areas with what the guest reported and what the kernel said on the
  * console. Pure; the result is a table a kernel developer can read row by row.
  */
-import type { GuestReport } from '../guest-report.ts';
+import type { GuestReport } from '../boot/guest-report.ts';
 import type { CmaExpectation } from './expect.ts';
 
 export type RowStatus = 'ok' | 'missing' | 'extra' | 'wrong-size' | 'wrong-node' | 'not-activated' | 'alloc-failed';

@@ -4,7 +4,7 @@
  * Pure: profile in, expected areas out.
  */
 import type { ArchName } from '../arch.ts';
-import type { MachineConfig } from '../profile.ts';
+import type { MachineConfig } from '../boot/profile.ts';
 
 export interface ExpectedArea {
   readonly name: string;

@@ -2,20 +2,20 @@ import PQueue from 'p-queue';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ARCH_NAMES, parseArchList, type ArchName } from '../arch.ts';
-import { defaultBootConcurrency } from '../boot.ts';
-import { runBootJob, type JobResult } from '../job.ts';
+import { defaultBootConcurrency } from '../boot/boot.ts';
+import { runBootJob, type JobResult } from '../run/job.ts';
 import { formatCmaCheck } from '../cma/check.ts';
-import { crossKernels, scheduleBuilds, requireBuildTools, buildKey } from '../builds.ts';
-import type { Command, OptionValues } from '../cli.ts';
-import { UserError } from '../errors.ts';
+import { crossKernels, scheduleBuilds, requireBuildTools, buildKey } from '../build/schedule.ts';
+import type { Command, OptionValues } from '../cli/main.ts';
+import { UserError } from '../util/errors.ts';
 import { guestInitramfs } from '../image/initramfs.ts';
-import { configHasNuma } from '../kconfig.ts';
-import { REPO_ROOT } from '../paths.ts';
-import { formatDuration } from '../printer.ts';
-import { findProfile, loadProfiles, machineConfig, type Profile } from '../profile.ts';
-import { resolveSource } from '../source.ts';
+import { configHasNuma } from '../build/kconfig.ts';
+import { REPO_ROOT } from '../util/paths.ts';
+import { formatDuration } from '../cli/printer.ts';
+import { findProfile, loadProfiles, machineConfig, type Profile } from '../boot/profile.ts';
+import { resolveSource } from '../source/tree.ts';
 import { parseJobs, parseSeriesOption } from './build.ts';
-import { commaList } from '../lists.ts';
+import { commaList } from '../util/lists.ts';
 
 /** A positive number of seconds given as --<option>, in milliseconds. */
 export function seconds(value: OptionValues[string], option: string): number | undefined {

@@ -1,13 +1,13 @@
 import { relative } from 'node:path';
 import { ARCH_NAMES, parseArchList } from '../arch.ts';
-import { crossKernels, scheduleBuilds, requireBuildTools } from '../builds.ts';
-import type { BuildOutcome } from '../build.ts';
-import type { Command } from '../cli.ts';
-import { UserError } from '../errors.ts';
-import { loadStackedSeries, type Series } from '../series.ts';
-import { resolveSource } from '../source.ts';
-import { formatDuration } from '../printer.ts';
-import { commaList } from '../lists.ts';
+import { crossKernels, scheduleBuilds, requireBuildTools } from '../build/schedule.ts';
+import type { BuildOutcome } from '../build/kernel.ts';
+import type { Command } from '../cli/main.ts';
+import { UserError } from '../util/errors.ts';
+import { loadStackedSeries, type Series } from '../source/series.ts';
+import { resolveSource } from '../source/tree.ts';
+import { formatDuration } from '../cli/printer.ts';
+import { commaList } from '../util/lists.ts';
 
 export function parseSeriesOption(value: string | undefined): Series[] {
   if (value === undefined || value === 'none') return [];

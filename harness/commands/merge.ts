@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { writeFileAtomic } from '../atomic.ts';
-import type { Command } from '../cli.ts';
-import { UserError } from '../errors.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import type { Command } from '../cli/main.ts';
+import { UserError } from '../util/errors.ts';
 import { parseRunSummary } from '../results/load.ts';
 import { mergeSummaries } from '../results/merge.ts';
 import type { RunSummary } from '../results/model.ts';
 import { writeOutputs } from '../results/write.ts';
-import { runExitCode } from '../run.ts';
+import { runExitCode } from '../run/runner.ts';
 import { printSummary } from './run.ts';
 
 export function loadRunDir(dir: string): RunSummary {

@@ -1,14 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARCH_NAMES, parseArchList, type ArchName } from '../arch.ts';
-import type { Command } from '../cli.ts';
+import type { Command } from '../cli/main.ts';
 import { parseCrashes } from '../crash/parse.ts';
 import { formatCrashText, formatGroups, groupByTitle } from '../crash/report.ts';
 import { symbolizeReports } from '../crash/symbolize.ts';
 import type { CrashReport } from '../crash/types.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import { writeOutputs } from '../results/write.ts';
-import { runExitCode } from '../run.ts';
+import { runExitCode } from '../run/runner.ts';
 import { loadRunDir } from './merge.ts';
 import { printSummary } from './run.ts';
 

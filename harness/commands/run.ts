@@ -1,20 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ARCH_NAMES, parseArchList } from '../arch.ts';
-import type { Command, OptionValues } from '../cli.ts';
-import { UserError } from '../errors.ts';
+import type { Command, OptionValues } from '../cli/main.ts';
+import { UserError } from '../util/errors.ts';
 import { loadMatrix, parseShard, selectJobs, type Matrix } from '../matrix.ts';
-import { REPO_ROOT } from '../paths.ts';
-import { formatDuration } from '../printer.ts';
-import { createProgress } from '../progress.ts';
-import { loadProfiles } from '../profile.ts';
+import { REPO_ROOT } from '../util/paths.ts';
+import { formatDuration } from '../cli/printer.ts';
+import { createProgress } from '../cli/progress.ts';
+import { loadProfiles } from '../boot/profile.ts';
 import type { RunSummary } from '../results/model.ts';
 import { OUTPUT_FILES } from '../results/write.ts';
-import { newRunId, runExitCode, runMatrix } from '../run.ts';
+import { newRunId, runExitCode, runMatrix } from '../run/runner.ts';
 import { parseJobs } from './build.ts';
-import { commaList } from '../lists.ts';
+import { commaList } from '../util/lists.ts';
 import { seconds } from './boot.ts';
-import type { Series } from '../series.ts';
+import type { Series } from '../source/series.ts';
 
 export const runOptions = {
   arch: { type: 'string', description: `only these arches (${ARCH_NAMES.join(', ')})` },

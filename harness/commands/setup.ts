@@ -1,4 +1,4 @@
-import type { Command } from '../cli.ts';
+import type { Command } from '../cli/main.ts';
 
 export const setupCommand: Command = {
   summary: 'install the Debian packages bootlab needs (only the missing ones)',

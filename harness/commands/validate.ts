@@ -1,8 +1,8 @@
-import type { Command } from '../cli.ts';
-import { UserError } from '../errors.ts';
+import type { Command } from '../cli/main.ts';
+import { UserError } from '../util/errors.ts';
 import { jobId, loadMatrix } from '../matrix.ts';
-import { loadProfiles } from '../profile.ts';
-import { loadStackedSeries } from '../series.ts';
+import { loadProfiles } from '../boot/profile.ts';
+import { loadStackedSeries } from '../source/series.ts';
 import { runOptions, runWith } from './run.ts';
 
 export const PREMERGE_MATRIX = 'premerge-cma-dynamic-areas';

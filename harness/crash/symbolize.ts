@@ -12,13 +12,13 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, relative } from 'node:path';
 import { ARCHES, ARCH_NAMES, type ArchName } from '../arch.ts';
-import { UserError } from '../errors.ts';
-import { run, type RunOptions, type RunResult } from '../proc.ts';
-import { BUILD_DIR_PREFIX } from '../source.ts';
-import { requireTools } from '../tools.ts';
+import { UserError } from '../util/errors.ts';
+import { run, type RunOptions, type RunResult } from '../util/proc.ts';
+import { BUILD_DIR_PREFIX } from '../source/tree.ts';
+import { requireTools } from '../util/tools.ts';
 import type { CodeLocation, CrashReport, InlinedCall, SourceLocation, StackFrame } from './types.ts';
 
-/** How binutils are started; harness/proc.ts `run` unless a test wants to watch the calls. */
+/** How binutils are started; harness/util/proc.ts `run` unless a test wants to watch the calls. */
 export type Runner = (file: string, args: readonly string[], options?: RunOptions) => Promise<RunResult>;
 
 export interface SymbolizeOptions {
@@ -28,7 +28,7 @@ export interface SymbolizeOptions {
   readonly arch?: ArchName;
   /** @default `System.map` beside vmlinux, else `<cross>nm -n vmlinux` (only when a frame needs it) */
   readonly systemMap?: string;
-  /** @default harness/proc.ts `run` */
+  /** @default harness/util/proc.ts `run` */
   readonly runner?: Runner;
 }
 

@@ -5,12 +5,12 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARCHES, type ArchName } from '../arch.ts';
-import { writeFileAtomic } from '../atomic.ts';
-import { InfraError } from '../errors.ts';
-import { sha256, short } from '../hash.ts';
-import { cacheRoot, REPO_ROOT } from '../paths.ts';
-import { run } from '../proc.ts';
-import { requireTools } from '../tools.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { InfraError } from '../util/errors.ts';
+import { sha256, short } from '../util/hash.ts';
+import { cacheRoot, REPO_ROOT } from '../util/paths.ts';
+import { run } from '../util/proc.ts';
+import { requireTools } from '../util/tools.ts';
 import { writeCpio } from './cpio.ts';
 
 export const INIT_SOURCE = join(REPO_ROOT, 'images', 'init.c');

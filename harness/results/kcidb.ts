@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ARCHES } from '../arch.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import type { JobRecord, RunSummary } from './model.ts';
 import { BASELINE, cmaOutcome, kernelsOf, seconds, variantsOf, verdictText, type Kernel } from './outcome.ts';
 

@@ -8,9 +8,9 @@
  */
 import { ARCH_NAMES } from '../arch.ts';
 import type { CmaCheck, CmaRow, RowStatus } from '../cma/check.ts';
-import type { Verdict } from '../console.ts';
+import type { Verdict } from '../boot/console.ts';
 import { CRASH_KINDS, type CodeLocation, type CrashReport, type InlinedCall, type SourceLocation, type StackFrame } from '../crash/types.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import { SUMMARY_SCHEMA_VERSION, type BuildRecord, type Comparison, type ComparisonClass, type Expectation, type JobRecord, type RunSummary } from './model.ts';
 
 type Check = (v: unknown, path: string) => string | undefined;

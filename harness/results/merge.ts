@@ -2,8 +2,8 @@
  * Combine the summaries of shard runs into one, as if the matrix had run on one machine:
  * jobs and builds are united (by id), comparisons and counts recomputed. Pure.
  */
-import { UserError } from '../errors.ts';
-import { tally } from '../evaluate.ts';
+import { UserError } from '../util/errors.ts';
+import { tally } from './evaluate.ts';
 import type { JobRecord, RunSummary } from './model.ts';
 
 export function mergeSummaries(parts: readonly { readonly summary: RunSummary; readonly prefix: string }[], runId: string): RunSummary {

@@ -4,7 +4,7 @@
  */
 import type { ArchName } from '../arch.ts';
 import type { CmaCheck } from '../cma/check.ts';
-import type { Verdict } from '../console.ts';
+import type { Verdict } from '../boot/console.ts';
 import type { CrashReport } from '../crash/parse.ts';
 
 export const SUMMARY_SCHEMA_VERSION = 1;

@@ -1,6 +1,6 @@
 /** Write every output format of a run next to its summary.json, each atomically. */
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
 import { toHtml } from './html.ts';
 import { toJUnit } from './junit.ts';
 import { toKcidb } from './kcidb.ts';

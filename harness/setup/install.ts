@@ -3,7 +3,7 @@
  * Run by scripts/bootstrap.sh before `npm start` and `npm test`, and by `bootlab setup`.
  */
 import { $ } from 'zx';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import { PACKAGE_NAMES, aptLine } from './packages.ts';
 
 $.verbose = false;

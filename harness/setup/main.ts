@@ -1,5 +1,5 @@
 /** `node --import tsx harness/setup/main.ts`: what scripts/bootstrap.sh runs after npm ci. */
-import { isReportable } from '../errors.ts';
+import { isReportable } from '../util/errors.ts';
 import { ensurePackages } from './install.ts';
 
 try {

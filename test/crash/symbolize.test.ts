@@ -8,12 +8,12 @@ import { execa } from 'execa';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import type { BuildOutcome } from '../../harness/build.ts';
+import type { BuildOutcome } from '../../harness/build/kernel.ts';
 import { parseCrashes } from '../../harness/crash/parse.ts';
 import { ownSourceLine } from '../../harness/crash/report.ts';
 import { parseAddr2line, symbolizeReports, treeRelative, type Runner } from '../../harness/crash/symbolize.ts';
 import type { CrashReport, StackFrame } from '../../harness/crash/types.ts';
-import { run } from '../../harness/proc.ts';
+import { run } from '../../harness/util/proc.ts';
 import { bootlab } from '../helpers.ts';
 import { ARM64_CMA_TRACE, fixtureLog } from './fixture-log.ts';
 

@@ -8,8 +8,8 @@ import { mkdirSync, readdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootlab, BIN, REPO } from '../helpers.ts';
-import { cacheRoot } from '../../harness/paths.ts';
-import type { BuildOutcome } from '../../harness/build.ts';
+import { cacheRoot } from '../../harness/util/paths.ts';
+import type { BuildOutcome } from '../../harness/build/kernel.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'bootlab-bad-'));
 t.teardown(() => rmSync(out, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import t from 'tap';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JobResult as BootResult } from '../../harness/job.ts';
+import type { JobResult as BootResult } from '../../harness/run/job.ts';
 import { bootlab, FIXTURES, qemuProcesses, spawnBootlab, waitFor } from '../helpers.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'bootlab-boot-'));

@@ -6,8 +6,8 @@ import t from 'tap';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BuildOutcome } from '../../harness/build.ts';
-import { cacheRoot } from '../../harness/paths.ts';
+import type { BuildOutcome } from '../../harness/build/kernel.ts';
+import { cacheRoot } from '../../harness/util/paths.ts';
 import { bootlab, FIXTURES } from '../helpers.ts';
 
 type Ok = Extract<BuildOutcome, { ok: true }>;

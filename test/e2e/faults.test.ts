@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BuildOutcome } from '../../harness/build.ts';
+import type { BuildOutcome } from '../../harness/build/kernel.ts';
 import type { RunSummary } from '../../harness/results/model.ts';
 import { bootlab, FIXTURES, qemuProcesses, spawnBootlab, waitFor } from '../helpers.ts';
 

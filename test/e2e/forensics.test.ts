@@ -6,7 +6,7 @@ import t from 'tap';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JobResult } from '../../harness/job.ts';
+import type { JobResult } from '../../harness/run/job.ts';
 import { bootlab, qemuProcesses } from '../helpers.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'bootlab-forensics-'));

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../../harness/util/errors.ts';
 import { toHtml } from '../../harness/results/html.ts';
 import { toJUnit } from '../../harness/results/junit.ts';
 import { toKcidb } from '../../harness/results/kcidb.ts';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../../harness/util/errors.ts';
 import { KCIDB_VERSION, patchsetHash, toKcidb, type KcidbData } from '../../harness/results/kcidb.ts';
 import { fixtureSummary, mutableSummary } from './helpers.ts';
 

@@ -1,0 +1,131 @@
+/**
+ * Look inside a guest that went silent, before QEMU is killed: every vCPU's registers
+ * (pc and return address symbolized, mode, a plain-words reading) and the kernel's printk
+ * buffer read out of guest memory with `memsave` and decoded. Bounded by a time budget.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArchName } from '../../arch.ts';
+import { isCrashLine } from '../../crash/parse.ts';
+import { parseKconfig } from '../../build/kconfig.ts';
+import { HumanMonitor } from './hmp.ts';
+import { decodeLogBuf } from './printk.ts';
+import { parseRegisters, readCpu, type CpuState } from './registers.ts';
+
+export interface Forensics {
+  readonly registers: readonly (CpuState & { readonly pcSymbol?: string; readonly lrSymbol?: string })[];
+  readonly readings: readonly string[];
+  /** The printk buffer as recovered, one "[seq] text" line each; saved beside the console log. */
+  readonly recoveredLog?: string;
+  readonly recoveredLines: number;
+  /** The first crash line found in the recovered log, if any. */
+  readonly recoveredCrash?: string;
+  readonly errors: readonly string[];
+  readonly durationMs: number;
+}
+
+export interface InspectInputs {
+  readonly arch: ArchName;
+  readonly monitorSocket: string;
+  readonly outDir: string;
+  readonly systemMap?: string;
+  readonly config?: string;
+  readonly budgetMs?: number;
+}
+
+const WORD: Record<ArchName, { bytes: 4 | 8; bigEndian: boolean }> = {
+  arm64: { bytes: 8, bigEndian: false },
+  arm: { bytes: 4, bigEndian: false },
+  mips: { bytes: 4, bigEndian: true },
+};
+
+/** System.map as sorted (address, name) pairs, for address → symbol+offset. */
+export function symbolTable(text: string): { addr: bigint; name: string }[] {
+  return text
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((p) => p.length >= 3 && /^[tTwW]$/.test(p[1]!))
+    .map((p) => ({ addr: BigInt(`0x${p[0]}`), name: p[2]! }))
+    .sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+}
+
+export function symbolize(table: readonly { addr: bigint; name: string }[], hex: string | undefined): string | undefined {
+  if (!hex || table.length === 0) return undefined;
+  let a = BigInt(`0x${hex}`);
+  // 32-bit mips System.maps print sign-extended 64-bit addresses (ffffffff80100000).
+  if (table[0]!.addr > 0xffffffffn && a <= 0xffffffffn && a >= 0x80000000n) a |= 0xffffffff00000000n;
+  let lo = 0;
+  let hi = table.length - 1;
+  if (a < table[0]!.addr) return undefined;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (table[mid]!.addr <= a) lo = mid;
+    else hi = mid - 1;
+  }
+  const s = table[lo]!;
+  const off = a - s.addr;
+  return off > 0x100000n ? undefined : `${s.name}+0x${off.toString(16)}`;
+}
+
+export async function inspectGuest(i: InspectInputs): Promise<Forensics> {
+  const started = Date.now();
+  const budget = i.budgetMs ?? 4000;
+  const left = (): number => Math.max(200, budget - (Date.now() - started));
+  const errors: string[] = [];
+  const map = i.systemMap && existsSync(i.systemMap) ? readFileSync(i.systemMap, 'utf8') : '';
+  const table = symbolTable(map);
+  let monitor: HumanMonitor | undefined;
+  let registers: Forensics['registers'] = [];
+  let recoveredLog: string | undefined;
+  let recoveredLines = 0;
+  let recoveredCrash: string | undefined;
+  try {
+    monitor = await HumanMonitor.open(i.monitorSocket, Math.min(1000, left()));
+    // Stop the vCPUs so registers and memory are read from one instant.
+    await monitor.command('stop', left());
+    const regs = await monitor.command('info registers -a', left());
+    registers = parseRegisters(i.arch, regs).map((s) => ({ ...s, ...opt('pcSymbol', symbolize(table, s.pc)), ...opt('lrSymbol', symbolize(table, s.lr)) }));
+    writeFileSync(join(i.outDir, 'registers.txt'), `${regs}\n`);
+    const logBuf = /^([0-9a-f]+) \S+ __log_buf$/m.exec(map)?.[1];
+    if (logBuf) {
+      const shift = Number((i.config && existsSync(i.config) ? parseKconfig(readFileSync(i.config, 'utf8')).get('CONFIG_LOG_BUF_SHIFT') : undefined) ?? 17);
+      const dump = join(i.outDir, 'log_buf.bin');
+      // Quoted: the monitor would parse a bare path's "/" as division.
+      const out = await monitor.command(`memsave 0x${logBuf} ${1 << shift} "${dump}"`, left());
+      if (out) errors.push(`memsave: ${out}`);
+      const infosAt = /^([0-9a-f]+) \S+ _printk_rb_static_infos$/m.exec(map)?.[1];
+      const count = 1 << (shift - 5);
+      let infos: { buf: Buffer; count: number } | undefined;
+      if (infosAt) {
+        const file = join(i.outDir, 'printk_infos.bin');
+        await monitor.command(`memsave 0x${infosAt} ${count * 88} "${file}"`, left());
+        if (existsSync(file)) infos = { buf: readFileSync(file), count };
+      }
+      if (existsSync(dump)) {
+        const lines = decodeLogBuf(readFileSync(dump), WORD[i.arch].bytes, WORD[i.arch].bigEndian, infos);
+        recoveredLines = lines.length;
+        recoveredLog = join(i.outDir, 'recovered.log');
+        writeFileSync(recoveredLog, lines.map((l) => `[${l.seq}] ${l.text}\n`).join(''));
+        recoveredCrash = lines.find((l) => isCrashLine(l.text))?.text;
+      }
+    } else errors.push('no __log_buf in System.map: the printk buffer cannot be located');
+  } catch (error) {
+    errors.push((error as Error).message);
+  } finally {
+    monitor?.close();
+  }
+  const readings = registers.map((r) => readCpu(i.arch, r, r.pcSymbol)).filter((r): r is string => r !== undefined);
+  return {
+    registers,
+    readings,
+    ...(recoveredLog ? { recoveredLog } : {}),
+    recoveredLines,
+    ...(recoveredCrash ? { recoveredCrash } : {}),
+    errors,
+    durationMs: Date.now() - started,
+  };
+}
+
+function opt<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}

@@ -1,0 +1,106 @@
+import t from 'tap';
+import { ConsoleMonitor, DEFAULT_MONITOR, decideVerdict } from '../../harness/boot/console.ts';
+
+const clean = { exitCode: 0, signal: undefined, killedByUs: false, stderr: '' };
+const killed = { exitCode: undefined, signal: 'SIGKILL', killedByUs: true, stderr: '' };
+
+function feedAll(m: ConsoleMonitor, lines: [number, string][]): void {
+  for (const [t, l] of lines) m.feed(l, t);
+}
+
+t.test('a panic stops QEMU at the end-of-panic marker', async (t) => {
+  const m = new ConsoleMonitor();
+  feedAll(m, [
+    [100, 'Booting Linux on physical CPU 0x0'],
+    [900, 'Kernel panic - not syncing: Attempted to kill the idle task!'],
+    [910, 'SMP: stopping secondary CPUs'],
+  ]);
+  t.equal(m.check(920), undefined, 'waits for the rest of the trace');
+  m.feed('---[ end Kernel panic - not syncing: Attempted to kill the idle task! ]---', 930);
+  t.equal(m.check(935), 'panic');
+  t.same(decideVerdict(m, 'panic', killed), { verdict: 'crash', reason: 'Kernel panic - not syncing: Attempted to kill the idle task!' });
+});
+
+t.test('a panic without its end marker still stops within the grace period, even while output continues', async (t) => {
+  const m = new ConsoleMonitor();
+  m.feed('Kernel panic - not syncing: VFS: Unable to mount root fs', 5000);
+  for (let ms = 5100; ms < 5000 + DEFAULT_MONITOR.panicGraceMs; ms += 100) {
+    m.feed('random trace line', ms);
+    t.equal(m.check(ms), undefined);
+  }
+  t.equal(m.check(5000 + DEFAULT_MONITOR.panicGraceMs), 'panic');
+});
+
+t.test('an oops followed by silence is a crash after the quiet period, not a hang', async (t) => {
+  const m = new ConsoleMonitor();
+  feedAll(m, [
+    [200, 'Unable to handle kernel paging request at virtual address ffff0000ffffffff'],
+    [210, 'Internal error: Oops: 96000047 [#1] SMP'],
+  ]);
+  t.equal(m.check(210 + DEFAULT_MONITOR.crashQuietMs - 1), undefined);
+  t.equal(m.check(210 + DEFAULT_MONITOR.crashQuietMs), 'crash-quiet');
+  t.equal(decideVerdict(m, 'crash-quiet', killed).verdict, 'crash');
+});
+
+t.test('silence without a crash is a hang after the inactivity window; partial output counts as activity', async (t) => {
+  const m = new ConsoleMonitor({ ...DEFAULT_MONITOR, inactivityMs: 3000 });
+  m.feed('Booting Linux', 100);
+  t.equal(m.check(3099), undefined);
+  m.touch(3000);
+  t.equal(m.check(5999), undefined);
+  t.equal(m.check(6000), 'inactivity');
+  t.match(decideVerdict(m, 'inactivity', killed), { verdict: 'hang', reason: /no console output for 3s/ });
+});
+
+t.test('a vCPU found stuck for good is a hang at once, unless the console spoke after the look began', async (t) => {
+  const m = new ConsoleMonitor(DEFAULT_MONITOR);
+  m.feed('Booting Linux', 300);
+  t.notOk(m.probeDue(1299), 'not before stuckProbeMs of silence');
+  t.ok(m.probeDue(1300), 'due after stuckProbeMs of silence');
+  t.notOk(m.probeDue(1350), 'one look per stretch of silence');
+  t.equal(m.check(1600), undefined, 'nothing found yet');
+  m.foundStuck('CPU 0 loops in the abort vector (pc ffff000c, abt32)', 1300);
+  t.equal(m.check(1600), 'stuck');
+  t.match(decideVerdict(m, 'stuck', killed), { verdict: 'hang', reason: /^no console output since 0\.3s \(1 lines\) and CPU 0 loops in the abort vector/ });
+
+  const moved = new ConsoleMonitor(DEFAULT_MONITOR);
+  moved.feed('Booting Linux', 300);
+  t.ok(moved.probeDue(1300));
+  moved.feed('Calibrating delay loop', 1400);
+  moved.foundStuck('CPU 0 loops in the abort vector (pc ffff000c, abt32)', 1300);
+  t.equal(moved.check(1500), undefined, 'output after the look began: not stuck');
+  t.notOk(moved.probeDue(2300), 'not again before stuckProbeMs after the last output');
+  t.ok(moved.probeDue(2400), 'looked at again after the next stretch of silence');
+
+  const crashed = new ConsoleMonitor(DEFAULT_MONITOR);
+  crashed.feed('Unable to handle kernel paging request at virtual address 0000000000000010', 100);
+  t.notOk(crashed.probeDue(5000), 'a crash on the console has its own rules');
+});
+
+t.test('the overall timeout is a hang even while the guest keeps talking', async (t) => {
+  const m = new ConsoleMonitor({ ...DEFAULT_MONITOR, timeoutMs: 10_000 });
+  for (let ms = 0; ms <= 10_000; ms += 500) m.feed('chatter', ms);
+  t.equal(m.check(10_000), 'timeout');
+  t.equal(decideVerdict(m, 'timeout', killed).verdict, 'hang');
+});
+
+t.test('a complete report and a clean exit is a pass; no report is an infra error', async (t) => {
+  const m = new ConsoleMonitor();
+  feedAll(m, [
+    [1, '@@bootlab begin v1 ~8'],
+    [2, '@@bootlab cma reserved base_pfn=765440 count=16384 order_per_bit=0 used=0 maxchunk=16384 ~78'],
+    [3, '@@bootlab end v1 ~6'],
+    [4, 'reboot: Power down'],
+  ]);
+  t.same(decideVerdict(m, undefined, clean).verdict, 'pass');
+  const empty = new ConsoleMonitor();
+  empty.feed('reboot: Power down', 5);
+  t.same(decideVerdict(empty, undefined, clean), { verdict: 'infra-error', reason: 'the guest powered off without a report' });
+});
+
+t.test('QEMU failing by itself is a qemu-error with its own message', async (t) => {
+  const m = new ConsoleMonitor();
+  const v = decideVerdict(m, undefined, { exitCode: 1, signal: undefined, killedByUs: false, stderr: "qemu-system-mips: Could not open 'vgabios-cirrus.bin'\n" });
+  t.same(v, { verdict: 'qemu-error', reason: "qemu-system-mips: Could not open 'vgabios-cirrus.bin'" });
+  t.equal(decideVerdict(m, undefined, { exitCode: undefined, signal: 'SIGKILL', killedByUs: false, stderr: '' }).verdict, 'infra-error');
+});

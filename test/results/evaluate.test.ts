@@ -1,0 +1,34 @@
+import t from 'tap';
+import { compare, judge } from '../../harness/results/evaluate.ts';
+import type { CrashReport } from '../../harness/crash/parse.ts';
+import type { JobRecord } from '../../harness/results/model.ts';
+
+const crash = (title: string): CrashReport => ({ kind: 'paging-request', title, header: title, corrupted: false, frames: [], registers: {}, startLine: 1, endLine: 2, excerpt: [] });
+const slotCheck = { ok: false, rows: [], problems: ['slots'], kernel: { reserved: [], slotErrors: 1, notActivated: [], failedToReserve: [] }, expectedTotalBytes: 0 };
+
+function job(variant: string, o: Partial<JobRecord>): JobRecord {
+  return {
+    id: `arm64-${variant}-numa2`, arch: 'arm64', variant, profile: 'numa2', verdict: 'pass', reason: '', expected: { verdict: 'pass', cma: 'ok' },
+    asExpected: true, problems: [], crashes: [], durationMs: 1, files: {}, attempts: 1, ...o,
+  };
+}
+
+t.test('judging names every way an outcome differs from its expectation', async (t) => {
+  t.same(judge({ verdict: 'pass', cma: 'ok' }, { verdict: 'pass', reason: 'ok', crashes: [] }), []);
+  t.same(judge({ verdict: 'pass', cma: 'ok' }, { verdict: 'hang', reason: 'silent 30s', crashes: [] }), ['verdict hang (silent 30s), expected pass']);
+  t.same(judge({ verdict: 'crash', cma: 'any', title: 'BUG: X in f' }, { verdict: 'crash', reason: 'panic', crashes: [crash('BUG: X in g')] }), ['expected crash "BUG: X in f", saw "BUG: X in g"']);
+  t.same(judge({ verdict: 'pass', cma: 'slot-error' }, { verdict: 'pass', reason: '', crashes: [], cma: slotCheck }), [], 'the slot error was expected');
+  t.same(judge({ verdict: 'pass', cma: 'ok' }, { verdict: 'pass', reason: '', crashes: [], cma: slotCheck }), ['CMA check failed: slots']);
+});
+
+t.test('baseline vs patched: ok, regression, fixed, still-failing, a new crash title, flaky', async (t) => {
+  const cls = (b: Partial<JobRecord>, p: Partial<JobRecord>): string => compare([job('baseline', b), job('series', p)])[0]!.class;
+  t.equal(cls({}, {}), 'ok');
+  t.equal(cls({}, { asExpected: false, problems: ['hang'] }), 'regression');
+  t.equal(cls({ asExpected: false, problems: ['slot'] }, {}), 'fixed');
+  t.equal(cls({ asExpected: false, problems: ['x'] }, { asExpected: false, problems: ['x'] }), 'still-failing');
+  t.equal(cls({ verdict: 'crash', crashes: [crash('A')] }, { verdict: 'crash', crashes: [crash('B')] }), 'regression', 'a new title is a regression even when both crash as expected');
+  t.equal(cls({}, { flaky: true, attemptVerdicts: ['crash', 'pass'] }), 'flaky');
+  t.equal(cls({}, { verdict: 'crash', crashes: [crash('A')], expected: { verdict: 'crash', cma: 'any', title: 'A' } }), 'ok', 'a crash the matrix expects of the variant is not a regression');
+  t.same(compare([job('series', {})]), [], 'no baseline, no comparison');
+});
