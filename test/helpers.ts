@@ -22,12 +22,21 @@ export function spawnBootlab(args: readonly string[]): ResultPromise {
   return execa('node', [BIN, ...args], { reject: false, cwd: REPO });
 }
 
+/**
+ * Processes whose command line matches `pattern` (pgrep -af), one "pid command" line each.
+ * pgrep exits 1 when nothing matches; anything else (procps missing, a bad pattern) throws,
+ * so a check for leftovers can never pass because pgrep did not run.
+ */
+export async function pgrep(pattern: string): Promise<string[]> {
+  const r = await execa('pgrep', ['-af', pattern], { reject: false });
+  if (r.exitCode === 1 && r.stdout === '') return [];
+  if (r.exitCode !== 0) throw new Error(`pgrep -af '${pattern}' failed (${r.exitCode ?? r.code ?? r.signal}): ${r.stderr || r.message} — is procps installed?`);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
 /** QEMU processes whose -name starts with the given prefix (bootlab names them bootlab-<job>). */
 export async function qemuProcesses(namePrefix = 'bootlab-'): Promise<string[]> {
-  const r = await execa('pgrep', ['-af', '^qemu-system-'], { reject: false });
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.includes(`-name ${namePrefix}`));
+  return (await pgrep('^qemu-system-')).filter((l) => l.includes(`-name ${namePrefix}`));
 }
 
 export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {

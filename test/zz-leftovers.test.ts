@@ -3,18 +3,20 @@
  * QEMU or make started by bootlab may still be running.
  */
 import t from 'tap';
-import { execa } from 'execa';
 import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { qemuProcesses } from './helpers.ts';
+import { pgrep, qemuProcesses } from './helpers.ts';
+
+t.test('the process lister works: it sees this very test', async (t) => {
+  t.ok((await pgrep('zz-leftovers')).some((l) => l.startsWith(`${process.pid} `)), 'pgrep lists this process');
+});
 
 t.test('no QEMU started by bootlab is left after the suite', async (t) => {
   t.same(await qemuProcesses('bootlab-'), []);
 });
 
 t.test('no make building in bootlab\'s cache is left after the suite', async (t) => {
-  const r = await execa('pgrep', ['-af', '^make .*O=.*/bootlab-'], { reject: false });
-  t.same(r.stdout.split('\n').filter(Boolean), []);
+  t.same(await pgrep('^make .*O=.*/bootlab-'), []);
 });
 
 t.test('no QEMU monitor socket of a bootlab that has exited is left in the temp directory', async (t) => {

@@ -25,6 +25,7 @@ export const DEBIAN_PACKAGES = {
   git: 'kernel trees given as git checkouts',
   chromium: 'headless browser for the report.html test',
   python3: 'seeded random console for the hostile-console test',
+  procps: 'pgrep, with which the tests check that no QEMU or make is left',
 } as const satisfies Record<string, string>;
 
 export type DebianPackage = keyof typeof DEBIAN_PACKAGES;

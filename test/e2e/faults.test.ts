@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BuildOutcome } from '../../harness/build/kernel.ts';
 import type { RunSummary } from '../../harness/results/model.ts';
-import { bootlab, FIXTURES, qemuProcesses, spawnBootlab, waitFor } from '../helpers.ts';
+import { bootlab, FIXTURES, pgrep, qemuProcesses, spawnBootlab, waitFor } from '../helpers.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'bootlab-faults-'));
 t.teardown(() => rmSync(out, { recursive: true, force: true }));
@@ -68,8 +68,7 @@ t.test('a build killed half-way is detected and rebuilt, never used', async (t) 
   writeFileSync(join(seriesDir, 'series'), '0001.patch\n');
   const child = spawnBootlab(['build', '--arch', 'mips', '--series', seriesDir]);
   const making = await waitFor(async () => {
-    const r = await execa('pgrep', ['-f', `^make .*half-built.*-j`], { reject: false });
-    return r.stdout.trim() ? true : undefined;
+    return (await pgrep('^make .*half-built.*-j')).length > 0 ? true : undefined;
   }, 300_000);
   t.ok(making, 'the patched build is compiling');
   child.kill('SIGTERM');
