@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ArchName } from '../arch.ts';
 import { ConsoleMonitor, DEFAULT_MONITOR, decideVerdict, type MonitorOptions, type StopReason, type Verdict, type CrashSighting } from './console.ts';
 import type { GuestReport } from './guest-report.ts';
-import { MACHINES } from '../machines.ts';
+import { ARCHES } from '../arch.ts';
 import type { MachineConfig } from './profile.ts';
 import { killGroup, track } from '../util/proc.ts';
 import { qemuArgv } from './qemu.ts';
@@ -90,7 +90,7 @@ function supportsSandbox(qemu: string): Promise<boolean> {
 }
 
 export async function bootKernel(job: BootJob): Promise<BootResult> {
-  const spec = MACHINES[job.machine.arch];
+  const spec = ARCHES[job.machine.arch].machine;
   requireTools({ [spec.qemu]: spec.qemuPackage }, `Booting ${job.machine.arch}`);
   mkdirSync(job.outDir, { recursive: true });
   const options = { ...DEFAULT_MONITOR, ...job.monitor };

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../util/errors.ts';
-import { MACHINES } from '../machines.ts';
+import { ARCHES } from '../arch.ts';
 import type { MachineConfig, ReservedPools } from './profile.ts';
 import { run } from '../util/proc.ts';
 import { qemuArgv } from './qemu.ts';
@@ -31,7 +31,7 @@ export async function deviceTreeWithPools(machine: MachineConfig, kernel: string
   const dumped = join(dir, 'qemu.dtb');
   const { file, args } = qemuArgv({ machine, kernel, initrd, name: 'bootlab-dumpdtb', dumpDtb: dumped });
   const dump = await run(file, args, { timeoutMs: 30_000 });
-  if (dump.exitCode !== 0) throw new InfraError(`${MACHINES[machine.arch].qemu} could not dump its device tree: ${dump.output.trim()}`);
+  if (dump.exitCode !== 0) throw new InfraError(`${ARCHES[machine.arch].machine.qemu} could not dump its device tree: ${dump.output.trim()}`);
   const dts = join(dir, 'qemu.dts');
   const toSource = await run('dtc', ['-q', '-I', 'dtb', '-O', 'dts', '-o', dts, dumped]);
   if (toSource.exitCode !== 0) throw new InfraError(`dtc could not decompile ${dumped}: ${toSource.output.trim()}`);

@@ -6,9 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArchName } from '../arch.ts';
-import { ARCH_NAMES, isArchName } from '../arch.ts';
+import { ARCHES, ARCH_NAMES, isArchName } from '../arch.ts';
 import { UserError } from '../util/errors.ts';
-import { MACHINES } from '../machines.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 
 export interface NumaNode {
@@ -165,7 +164,7 @@ export function findProfile(name: string, profiles = loadProfiles()): Profile {
  * `kernelHasNuma` comes from the build's .config when known.
  */
 export function machineConfig(arch: ArchName, profile: Profile, kernelHasNuma?: boolean): MachineConfig {
-  const machine = MACHINES[arch];
+  const machine = ARCHES[arch].machine;
   const why = (reason: string): UserError => new UserError(`Profile "${profile.name}" cannot boot on ${arch} (${machine.machine}): ${reason}.`);
   if (profile.arches && !profile.arches.includes(arch)) throw why(`it is meant for ${profile.arches.join(', ')} only`);
   const numa = profile.numa;

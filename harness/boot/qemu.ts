@@ -1,5 +1,5 @@
 /** The QEMU command line for one boot: pure, so tests can assert on it (isolation included). */
-import { MACHINES } from '../machines.ts';
+import { ARCHES } from '../arch.ts';
 import type { MachineConfig } from './profile.ts';
 
 export interface QemuInputs {
@@ -20,7 +20,7 @@ export interface QemuInputs {
 
 /** The kernel command line: console first, then earlycon, panic behaviour, the profile's own args. */
 export function kernelCmdline(m: MachineConfig): string {
-  const spec = MACHINES[m.arch];
+  const spec = ARCHES[m.arch].machine;
   // panic=-1 asks for an immediate reboot, which -no-reboot turns into QEMU exiting;
   // an early panic never gets that far, so the console monitor stops QEMU itself.
   return [`console=${spec.console}`, ...(m.earlycon ? [spec.earlycon] : []), 'panic=-1', ...m.cmdline].join(' ');
@@ -41,7 +41,7 @@ export function cpuRanges(cpus: readonly number[]): string[] {
 
 export function qemuArgv(inputs: QemuInputs): { file: string; args: string[] } {
   const m = inputs.machine;
-  const spec = MACHINES[m.arch];
+  const spec = ARCHES[m.arch].machine;
   const args = [
     '-name', inputs.name,
     '-M', inputs.dumpDtb ? `${spec.machine},dumpdtb=${inputs.dumpDtb}` : spec.machine,

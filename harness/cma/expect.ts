@@ -3,7 +3,7 @@
  * topology the way 6.1's mm/cma.c, mm/hugetlb.c and kernel/dma/contiguous.c do it.
  * Pure: profile in, expected areas out.
  */
-import type { ArchName } from '../arch.ts';
+import { archSpec } from '../arch.ts';
 import type { MachineConfig } from '../boot/profile.ts';
 
 export interface ExpectedArea {
@@ -21,14 +21,6 @@ export interface CmaExpectation {
   /** Notes about arguments that make no area (unsupported on this arch, below the minimum). */
   readonly notes: readonly string[];
 }
-
-/**
- * Smallest hugetlb_cma area per arch: a gigantic page (PUD order). Arches missing here never
- * call hugetlb_cma_reserve() in 6.1, so hugetlb_cma= makes no area there.
- */
-export const HUGETLB_CMA_MIN_BYTES: Partial<Record<ArchName, number>> = {
-  arm64: 2 ** 30, // 4K pages: PUD_SIZE = 1 GiB
-};
 
 /** The kernel's memparse(): a number with an optional K/M/G/T/P/E suffix. */
 export function memparse(text: string): number | undefined {
@@ -65,7 +57,7 @@ export function expectCma(m: MachineConfig): CmaExpectation {
 
   const hugetlb = arg(m.cmdline, 'hugetlb_cma');
   if (hugetlb !== undefined) {
-    const min = HUGETLB_CMA_MIN_BYTES[m.arch];
+    const min = archSpec(m.arch).hugetlbCmaMinBytes;
     if (min === undefined) notes.push(`hugetlb_cma= is not supported on ${m.arch} in 6.1: no hugetlb areas expected`);
     else areas.push(...hugetlbAreas(hugetlb, nodes, min, notes));
   }

@@ -16,6 +16,7 @@ import { UserError } from '../util/errors.ts';
 import { run, type RunOptions, type RunResult } from '../util/proc.ts';
 import { BUILD_DIR_PREFIX } from '../source/tree.ts';
 import { requireTools } from '../util/tools.ts';
+import { parseAddress, parseSymbolMap, symbolAddress, type SymbolTable } from './symbols.ts';
 import type { CodeLocation, CrashReport, InlinedCall, SourceLocation, StackFrame } from './types.ts';
 
 /** How binutils are started; harness/util/proc.ts `run` unless a test wants to watch the calls. */
@@ -31,9 +32,6 @@ export interface SymbolizeOptions {
   /** @default harness/util/proc.ts `run` */
   readonly runner?: Runner;
 }
-
-/** ELF e_machine (elf.h) of each arch bootlab builds, to pick binutils for a vmlinux of unknown arch. */
-const ELF_MACHINES: Readonly<Record<number, ArchName>> = { 183: 'arm64', 40: 'arm', 8: 'mips' };
 
 /**
  * The arch a vmlinux was built for, from its ELF header. Throws a UserError naming the file
@@ -56,58 +54,11 @@ export function elfArch(vmlinux: string): ArchName {
     throw new UserError(`${vmlinux} is not an ELF file: give the vmlinux of the build (in its build directory), not the Image or zImage that was booted.`);
   }
   const machine = header[5] === 2 ? header.readUInt16BE(18) : header.readUInt16LE(18);
-  const arch = ELF_MACHINES[machine];
+  const arch = ARCH_NAMES.find((a) => ARCHES[a].elfMachine === machine);
   if (arch === undefined) {
     throw new UserError(`${vmlinux} is an ELF file for machine ${machine} (e_machine), not for one of ${ARCH_NAMES.join(', ')}.`);
   }
   return arch;
-}
-
-/** Text symbols of a System.map or `nm -n` listing, sorted by address as both are. */
-export interface SymbolTable {
-  readonly addresses: readonly bigint[];
-  /** Symbol name to its indexes in `addresses` (static functions can share a name). */
-  readonly byName: ReadonlyMap<string, readonly number[]>;
-}
-
-/**
- * Only text symbols: kallsyms (without KALLSYMS_ALL) knows only those, and the size it prints
- * is the distance to the next of them. ARM mapping symbols (`$x`, `$d`) are left out, as
- * scripts/mksysmap does.
- */
-const TEXT_SYMBOL = /^([0-9a-fA-F]+) [tTwW] ([^\s$][^\s]*)/;
-
-export function parseSymbolMap(text: string): SymbolTable {
-  const addresses: bigint[] = [];
-  const byName = new Map<string, number[]>();
-  for (const line of text.split('\n')) {
-    const m = TEXT_SYMBOL.exec(line);
-    if (!m) continue;
-    const index = addresses.push(BigInt(`0x${m[1]}`)) - 1;
-    const list = byName.get(m[2]!);
-    if (list) list.push(index);
-    else byName.set(m[2]!, [index]);
-  }
-  return { addresses, byName };
-}
-
-function symbolSize(table: SymbolTable, index: number): bigint | undefined {
-  const start = table.addresses[index]!;
-  for (let k = index + 1; k < table.addresses.length; k++) {
-    if (table.addresses[k]! > start) return table.addresses[k]! - start;
-  }
-  return undefined;
-}
-
-/** Start of a printed function; among same-named static functions, the one of the printed size. */
-export function symbolAddress(table: SymbolTable, name: string, size?: number): bigint | undefined {
-  const candidates = table.byName.get(name);
-  if (!candidates) return undefined;
-  if (candidates.length > 1 && size !== undefined) {
-    const exact = candidates.find((i) => symbolSize(table, i) === BigInt(size));
-    if (exact !== undefined) return table.addresses[exact];
-  }
-  return table.addresses[candidates[0]!];
 }
 
 /** One function/file:line pair of addr2line -f output; file "??" and line 0 when unknown. */
@@ -195,7 +146,7 @@ function isPc(frame: StackFrame, pc: CodeLocation | undefined): boolean {
 }
 
 /** The address to give addr2line for a location, or undefined when vmlinux cannot tell. */
-function lookupAddress(loc: CodeLocation, symbols: SymbolTable | undefined, isReturn: boolean): bigint | undefined {
+function lookupAddress(loc: CodeLocation, symbols: SymbolTable | undefined, isReturn: boolean, wordBytes: 4 | 8): bigint | undefined {
   // Module code is not in vmlinux.
   if (loc.module !== undefined) return undefined;
   let address: bigint | undefined;
@@ -204,7 +155,7 @@ function lookupAddress(loc: CodeLocation, symbols: SymbolTable | undefined, isRe
     const start = symbolAddress(symbols, loc.function, loc.size);
     if (start !== undefined) address = start + BigInt(loc.offset);
   }
-  if (address === undefined && loc.address !== undefined) address = BigInt(`0x${loc.address}`);
+  if (address === undefined && loc.address !== undefined) address = parseAddress(loc.address, wordBytes);
   if (address === undefined) return undefined;
   return isReturn && address > 0n ? address - 1n : address;
 }
@@ -244,10 +195,11 @@ export async function symbolizeReports(reports: readonly CrashReport[], options:
   requireTools({ [addr2line]: ARCHES[arch].toolchainPackage }, `Symbolizing ${arch} crash reports`);
 
   const needsSymbols = reports.flatMap(locationsOf).some(({ loc }) => loc.module === undefined && loc.function !== undefined && loc.offset !== undefined);
-  const symbols = needsSymbols ? await loadSymbols(vmlinux, cross, options.systemMap, runner) : undefined;
+  const { word } = ARCHES[arch];
+  const symbols = needsSymbols ? await loadSymbols(vmlinux, cross, options.systemMap, runner, word.bytes) : undefined;
 
   // One address (or none) per location, in locationsOf order, so each can be put back in place.
-  const plans = reports.map((r) => locationsOf(r).map(({ loc, isReturn }) => lookupAddress(loc, symbols, isReturn)));
+  const plans = reports.map((r) => locationsOf(r).map(({ loc, isReturn }) => lookupAddress(loc, symbols, isReturn, word.bytes)));
   const unique = [...new Set(plans.flat().filter((a): a is bigint => a !== undefined))];
   const found = new Map<bigint, Addr2lineEntry[]>();
   for (let i = 0; i < unique.length; i += ADDRESSES_PER_PROCESS) {
@@ -275,12 +227,12 @@ export async function symbolizeReports(reports: readonly CrashReport[], options:
   });
 }
 
-async function loadSymbols(vmlinux: string, cross: string, systemMap: string | undefined, runner: Runner): Promise<SymbolTable> {
+async function loadSymbols(vmlinux: string, cross: string, systemMap: string | undefined, runner: Runner, wordBytes: 4 | 8): Promise<SymbolTable> {
   const map = systemMap ?? join(dirname(vmlinux), 'System.map');
-  if (existsSync(map)) return parseSymbolMap(readFileSync(map, 'utf8'));
+  if (existsSync(map)) return parseSymbolMap(readFileSync(map, 'utf8'), wordBytes);
   if (systemMap !== undefined) throw new UserError(`System.map ${systemMap} does not exist.`);
   const nm = `${cross}nm`;
   const result = await runner(nm, ['-n', vmlinux]);
   // "no symbols" is a stripped vmlinux: frames stay unresolved, which is not an error.
-  return parseSymbolMap(result.output);
+  return parseSymbolMap(result.output, wordBytes);
 }

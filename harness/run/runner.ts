@@ -25,7 +25,6 @@ import { judge, tally } from '../results/evaluate.ts';
 import { guestInitramfs } from '../image/initramfs.ts';
 import { runBootJob, type JobResult } from './job.ts';
 import { configHasNuma } from '../build/kconfig.ts';
-import { MACHINES } from '../machines.ts';
 import { expectationFor, type JobSpec, type Matrix } from '../matrix.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { onInterrupt, run as runProcess } from '../util/proc.ts';
@@ -70,7 +69,7 @@ async function toolVersions(arches: readonly ArchName[]): Promise<Record<string,
   const out: Record<string, string> = {};
   for (const a of arches) {
     out[`${ARCHES[a].crossCompile}gcc`] = await firstLine(`${ARCHES[a].crossCompile}gcc`, ['--version']);
-    out[MACHINES[a].qemu] = await firstLine(MACHINES[a].qemu, ['--version']);
+    out[ARCHES[a].machine.qemu] = await firstLine(ARCHES[a].machine.qemu, ['--version']);
   }
   out.node = process.version;
   return out;

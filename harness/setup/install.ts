@@ -4,7 +4,8 @@
  */
 import { $ } from 'zx';
 import { UserError } from '../util/errors.ts';
-import { PACKAGE_NAMES, aptLine } from './packages.ts';
+import { aptLine } from '../util/tools.ts';
+import { PACKAGE_NAMES } from './packages.ts';
 
 $.verbose = false;
 $.quiet = true;

@@ -1,14 +1,11 @@
-/** The Debian packages bootlab needs, and why. One table; setup and the tool checks read it. */
-export const DEBIAN_PACKAGES = {
-  'qemu-system-arm': 'qemu-system-aarch64 and qemu-system-arm (virt machines)',
-  'qemu-system-mips': 'qemu-system-mips (malta)',
-  'gcc-aarch64-linux-gnu': 'arm64 cross compiler',
-  'gcc-arm-linux-gnueabi': 'arm cross compiler',
-  'gcc-mips-linux-gnu': 'mips cross compiler',
-  // Without these the static guest init does not link (they are only "recommended").
-  'libc6-dev-arm64-cross': 'arm64 libc for the static guest init',
-  'libc6-dev-armel-cross': 'arm libc for the static guest init',
-  'libc6-dev-mips-cross': 'mips libc for the static guest init',
+/**
+ * The Debian packages bootlab needs, and why: the ones every arch needs from the arch table
+ * (QEMU, cross compiler, libc for the guest init), the rest listed here. Setup and the tool
+ * checks read this one list.
+ */
+import { ARCH_NAMES, ARCHES } from '../arch.ts';
+
+const COMMON_PACKAGES = {
   'linux-source-6.1': 'the default kernel tree, /usr/src/linux-source-6.1.tar.xz',
   ccache: 'compiler cache for kernel builds',
   make: 'kernel builds',
@@ -28,10 +25,21 @@ export const DEBIAN_PACKAGES = {
   procps: 'pgrep, with which the tests check that no QEMU or make is left',
 } as const satisfies Record<string, string>;
 
-export type DebianPackage = keyof typeof DEBIAN_PACKAGES;
-export const PACKAGE_NAMES = Object.keys(DEBIAN_PACKAGES) as DebianPackage[];
-
-/** The exact command a user without root should run. */
-export function aptLine(missing: readonly string[]): string {
-  return `sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+function archPackages(): Record<string, string> {
+  const out: Record<string, string> = {};
+  const add = (name: string, why: string): void => {
+    out[name] = out[name] ? `${out[name]}; ${why}` : why;
+  };
+  for (const arch of ARCH_NAMES) {
+    const a = ARCHES[arch];
+    add(a.machine.qemuPackage, `${a.machine.qemu} (${arch} ${a.machine.machine})`);
+    add(a.toolchainPackage, `${arch} cross compiler`);
+    // Without it the static guest init does not link (it is only "recommended").
+    add(a.libcPackage, `${arch} libc for the static guest init`);
+  }
+  return out;
 }
+
+/** Every package, with why bootlab needs it. */
+export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = { ...archPackages(), ...COMMON_PACKAGES };
+export const PACKAGE_NAMES = Object.keys(DEBIAN_PACKAGES);

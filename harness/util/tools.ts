@@ -2,7 +2,11 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { UserError } from './errors.ts';
-import { aptLine } from '../setup/packages.ts';
+
+/** The exact command a user without root should run to install Debian packages. */
+export function aptLine(packages: readonly string[]): string {
+  return `sudo apt-get update && sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`;
+}
 
 export function which(program: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {

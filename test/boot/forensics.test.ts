@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeLogBuf } from '../../harness/boot/forensics/printk.ts';
 import { deadLoop, hasDeadLoops, parseRegisters, readCpu } from '../../harness/boot/forensics/registers.ts';
-import { symbolize, symbolTable } from '../../harness/boot/forensics/inspect.ts';
 import { firstFault } from '../../harness/boot/forensics/trace.ts';
 import { FIXTURES } from '../helpers.ts';
 
@@ -29,14 +28,6 @@ t.test('only a CPU that can never leave its loop counts as stuck for good', asyn
 t.test('arm64 registers give pc, x30 and the exception level', async (t) => {
   const [cpu0] = parseRegisters('arm64', fixture('arm64-silent-oops.registers.txt'));
   t.match(cpu0, { cpu: 0, pc: /^[0-9a-f]{16}$/, lr: /^[0-9a-f]{16}$/, mode: /^EL1[ht]$/ });
-});
-
-t.test('a System.map turns addresses into symbol+offset', async (t) => {
-  const table = symbolTable('ffffffc008010000 T _text\nffffffc008010100 T cma_init_reserved_mem\nffffffc008010200 t helper\nffffffc008476648 b __log_buf\n');
-  t.equal(symbolize(table, 'ffffffc008010168'), 'cma_init_reserved_mem+0x68');
-  t.equal(symbolize(table, '0000000000000010'), undefined);
-  const mips = symbolTable('ffffffff80100000 T _text\nffffffff80102900 T r4k_wait_irqoff\n');
-  t.equal(symbolize(mips, '801029c0'), 'r4k_wait_irqoff+0xc0', "a 32-bit pc matches mips' sign-extended System.map");
 });
 
 /** A printk data ring as 6.1 lays it out: [id word][text] blocks, word-aligned. */

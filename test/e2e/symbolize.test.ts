@@ -12,6 +12,7 @@ import type { BuildOutcome } from '../../harness/build/kernel.ts';
 import { parseCrashes } from '../../harness/crash/parse.ts';
 import { ownSourceLine } from '../../harness/crash/report.ts';
 import { symbolizeReports } from '../../harness/crash/symbolize.ts';
+import { parseSymbolMap, symbolSize } from '../../harness/crash/symbols.ts';
 import type { CrashReport, StackFrame } from '../../harness/crash/types.ts';
 import { bootlab } from '../helpers.ts';
 import { ARM64_CMA_TRACE, fixtureLog } from '../crash/fixture-log.ts';
@@ -62,15 +63,11 @@ interface Symbol {
 
 /** Text symbols of System.map, each with the size kallsyms would print (distance to the next one). */
 function textSymbols(systemMap: string): Map<string, Symbol> {
-  const rows = readFileSync(systemMap, 'utf8')
-    .split('\n')
-    .map((l) => /^([0-9a-f]+) [tTwW] (\S+)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null && !m[2]!.startsWith('$'))
-    .map((m) => ({ start: BigInt(`0x${m[1]}`), name: m[2]! }));
+  const table = parseSymbolMap(readFileSync(systemMap, 'utf8'), 8);
   const out = new Map<string, Symbol>();
-  rows.forEach((row, i) => {
-    const next = rows.slice(i + 1).find((r) => r.start > row.start);
-    if (next && !out.has(row.name)) out.set(row.name, { start: row.start, size: Number(next.start - row.start) });
+  table.names.forEach((name, i) => {
+    const size = symbolSize(table, i);
+    if (size !== undefined && !out.has(name)) out.set(name, { start: table.addresses[i]!, size: Number(size) });
   });
   return out;
 }

@@ -5,8 +5,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ArchName } from '../../arch.ts';
+import { ARCHES, type ArchName } from '../../arch.ts';
 import { isCrashLine } from '../../crash/parse.ts';
+import { parseSymbolMap, symbolAt, symbolValue } from '../../crash/symbols.ts';
 import { parseKconfig } from '../../build/kconfig.ts';
 import { HumanMonitor } from './hmp.ts';
 import { decodeLogBuf } from './printk.ts';
@@ -33,47 +34,14 @@ export interface InspectInputs {
   readonly budgetMs?: number;
 }
 
-const WORD: Record<ArchName, { bytes: 4 | 8; bigEndian: boolean }> = {
-  arm64: { bytes: 8, bigEndian: false },
-  arm: { bytes: 4, bigEndian: false },
-  mips: { bytes: 4, bigEndian: true },
-};
-
-/** System.map as sorted (address, name) pairs, for address → symbol+offset. */
-export function symbolTable(text: string): { addr: bigint; name: string }[] {
-  return text
-    .split('\n')
-    .map((l) => l.split(' '))
-    .filter((p) => p.length >= 3 && /^[tTwW]$/.test(p[1]!))
-    .map((p) => ({ addr: BigInt(`0x${p[0]}`), name: p[2]! }))
-    .sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
-}
-
-export function symbolize(table: readonly { addr: bigint; name: string }[], hex: string | undefined): string | undefined {
-  if (!hex || table.length === 0) return undefined;
-  let a = BigInt(`0x${hex}`);
-  // 32-bit mips System.maps print sign-extended 64-bit addresses (ffffffff80100000).
-  if (table[0]!.addr > 0xffffffffn && a <= 0xffffffffn && a >= 0x80000000n) a |= 0xffffffff00000000n;
-  let lo = 0;
-  let hi = table.length - 1;
-  if (a < table[0]!.addr) return undefined;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (table[mid]!.addr <= a) lo = mid;
-    else hi = mid - 1;
-  }
-  const s = table[lo]!;
-  const off = a - s.addr;
-  return off > 0x100000n ? undefined : `${s.name}+0x${off.toString(16)}`;
-}
-
 export async function inspectGuest(i: InspectInputs): Promise<Forensics> {
   const started = Date.now();
   const budget = i.budgetMs ?? 4000;
   const left = (): number => Math.max(200, budget - (Date.now() - started));
   const errors: string[] = [];
   const map = i.systemMap && existsSync(i.systemMap) ? readFileSync(i.systemMap, 'utf8') : '';
-  const table = symbolTable(map);
+  const word = ARCHES[i.arch].word;
+  const table = parseSymbolMap(map, word.bytes);
   let monitor: HumanMonitor | undefined;
   let registers: Forensics['registers'] = [];
   let recoveredLog: string | undefined;
@@ -84,25 +52,25 @@ export async function inspectGuest(i: InspectInputs): Promise<Forensics> {
     // Stop the vCPUs so registers and memory are read from one instant.
     await monitor.command('stop', left());
     const regs = await monitor.command('info registers -a', left());
-    registers = parseRegisters(i.arch, regs).map((s) => ({ ...s, ...opt('pcSymbol', symbolize(table, s.pc)), ...opt('lrSymbol', symbolize(table, s.lr)) }));
+    registers = parseRegisters(i.arch, regs).map((s) => ({ ...s, ...opt('pcSymbol', symbolAt(table, s.pc)), ...opt('lrSymbol', symbolAt(table, s.lr)) }));
     writeFileSync(join(i.outDir, 'registers.txt'), `${regs}\n`);
-    const logBuf = /^([0-9a-f]+) \S+ __log_buf$/m.exec(map)?.[1];
+    const logBuf = symbolValue(map, '__log_buf', word.bytes);
     if (logBuf) {
       const shift = Number((i.config && existsSync(i.config) ? parseKconfig(readFileSync(i.config, 'utf8')).get('CONFIG_LOG_BUF_SHIFT') : undefined) ?? 17);
       const dump = join(i.outDir, 'log_buf.bin');
       // Quoted: the monitor would parse a bare path's "/" as division.
-      const out = await monitor.command(`memsave 0x${logBuf} ${1 << shift} "${dump}"`, left());
+      const out = await monitor.command(`memsave 0x${logBuf.toString(16)} ${1 << shift} "${dump}"`, left());
       if (out) errors.push(`memsave: ${out}`);
-      const infosAt = /^([0-9a-f]+) \S+ _printk_rb_static_infos$/m.exec(map)?.[1];
+      const infosAt = symbolValue(map, '_printk_rb_static_infos', word.bytes);
       const count = 1 << (shift - 5);
       let infos: { buf: Buffer; count: number } | undefined;
       if (infosAt) {
         const file = join(i.outDir, 'printk_infos.bin');
-        await monitor.command(`memsave 0x${infosAt} ${count * 88} "${file}"`, left());
+        await monitor.command(`memsave 0x${infosAt.toString(16)} ${count * 88} "${file}"`, left());
         if (existsSync(file)) infos = { buf: readFileSync(file), count };
       }
       if (existsSync(dump)) {
-        const lines = decodeLogBuf(readFileSync(dump), WORD[i.arch].bytes, WORD[i.arch].bigEndian, infos);
+        const lines = decodeLogBuf(readFileSync(dump), word.bytes, word.bigEndian, infos);
         recoveredLines = lines.length;
         recoveredLog = join(i.outDir, 'recovered.log');
         writeFileSync(recoveredLog, lines.map((l) => `[${l.seq}] ${l.text}\n`).join(''));
