@@ -3,14 +3,15 @@
  * each is expected to do. Validated strictly — unknown keys are errors — with messages that
  * name the file and the path inside it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ARCH_NAMES, isArchName, type ArchName } from './arch.ts';
-import type { Verdict } from './boot/console.ts';
+import { VERDICTS, type Verdict } from './boot/verdict.ts';
 import { UserError } from './util/errors.ts';
+import { isObject, readJsonFile, type Json } from './util/json.ts';
 import { REPO_ROOT } from './util/paths.ts';
 import type { Profile } from './boot/profile.ts';
-import type { Expectation } from './results/model.ts';
+import { CMA_EXPECTATIONS, type Expectation, type Gate } from './results/model.ts';
 
 export interface JobSpec {
   readonly id: string;
@@ -43,17 +44,18 @@ export interface Matrix {
    * healthy guests never pause that long. Re-runs use bootlab's default window.
    */
   readonly inactivityMs?: number;
+  /** What the run's exit code counts: every unexpected job, or (bootlab validate) regressions. */
+  readonly gate: Gate;
 }
 
-export const VERDICTS = ['pass', 'crash', 'hang', 'qemu-error', 'infra-error'] as const satisfies readonly Verdict[];
-const CMA_MODES = ['ok', 'slot-error', 'any'] as const;
+
+/** Extra attempts for an infra-error, unless a matrix says otherwise. */
+const DEFAULT_RETRIES = 1;
 
 export function jobId(arch: string, variant: string, profile: string): string {
   return `${arch}-${variant.replace(/\+/g, '_')}-${profile}`;
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-const isObject = (v: Json | undefined): v is { [k: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function matrixPath(nameOrPath: string): string {
   if (nameOrPath.includes('/') || nameOrPath.endsWith('.json')) return resolve(nameOrPath);
@@ -65,13 +67,7 @@ export function loadMatrix(nameOrPath: string, profiles: ReadonlyMap<string, Pro
   if (!existsSync(file)) {
     throw new UserError(`Matrix "${nameOrPath}" not found: ${file} does not exist. Matrices live in configs/<name>.json (nightly, premerge-cma-dynamic-areas, repro-arm64-numa-panic).`);
   }
-  let raw: Json;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8')) as Json;
-  } catch (error) {
-    throw new UserError(`${file} is not valid JSON: ${(error as Error).message}.`, { cause: error });
-  }
-  return parseMatrix(raw, file, profiles);
+  return parseMatrix(readJsonFile(file), file, profiles);
 }
 
 /** Pure validation of a matrix document. */
@@ -82,7 +78,7 @@ export function parseMatrix(raw: Json, file: string, profiles: ReadonlyMap<strin
   for (const k of Object.keys(raw)) if (!allowed.includes(k)) throw err(k, `unknown key. A matrix has ${allowed.join(', ')}.`);
   const description = raw.description ?? '';
   if (typeof description !== 'string') throw err('description', 'must be a string.');
-  const retries = raw.retries ?? 1;
+  const retries = raw.retries ?? DEFAULT_RETRIES;
   if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > 5) throw err('retries', 'must be an integer 0..5.');
   const inactivity = raw.inactivitySeconds;
   if (inactivity !== undefined && (typeof inactivity !== 'number' || !(inactivity >= 1 && inactivity <= 600))) {
@@ -111,14 +107,7 @@ export function parseMatrix(raw: Json, file: string, profiles: ReadonlyMap<strin
     names.forEach((p, j) => {
       if (!profiles.has(p)) throw err(`${at}.profiles[${j}]`, `unknown profile "${p}". Known profiles: ${[...profiles.keys()].join(', ')}.`);
     });
-    for (const arch of arches as ArchName[]) {
-      for (const variant of variants) {
-        for (const profile of names) {
-          const id = jobId(arch, variant, profile);
-          jobs.set(id, { id, arch, variant, profile });
-        }
-      }
-    }
+    for (const j of crossJobs(arches as ArchName[], variants, names)) jobs.set(j.id, j);
   });
 
   const expect: ExpectRule[] = [];
@@ -131,7 +120,7 @@ export function parseMatrix(raw: Json, file: string, profiles: ReadonlyMap<strin
       for (const k of Object.keys(r)) if (!keys.includes(k)) throw err(`${at}.${k}`, `unknown key. A rule has ${keys.join(', ')}.`);
       for (const k of Object.keys(r)) if (typeof r[k] !== 'string') throw err(`${at}.${k}`, 'must be a string.');
       if (r.verdict !== undefined && !(VERDICTS as readonly string[]).includes(r.verdict as string)) throw err(`${at}.verdict`, `must be one of ${VERDICTS.join(', ')}.`);
-      if (r.cma !== undefined && !(CMA_MODES as readonly string[]).includes(r.cma as string)) throw err(`${at}.cma`, `must be one of ${CMA_MODES.join(', ')}.`);
+      if (r.cma !== undefined && !(CMA_EXPECTATIONS as readonly string[]).includes(r.cma as string)) throw err(`${at}.cma`, `must be one of ${CMA_EXPECTATIONS.join(', ')}.`);
       expect.push(r as ExpectRule);
     });
   }
@@ -143,7 +132,21 @@ export function parseMatrix(raw: Json, file: string, profiles: ReadonlyMap<strin
     expect,
     retries,
     ...(inactivity !== undefined ? { inactivityMs: Math.round(inactivity * 1000) } : {}),
+    gate: 'expectations',
   };
+}
+
+/** Every (arch, variant, profile) of a group. */
+function crossJobs(arches: readonly ArchName[], variants: readonly string[], profiles: readonly string[]): JobSpec[] {
+  return arches.flatMap((arch) => variants.flatMap((variant) => profiles.map((profile) => ({ id: jobId(arch, variant, profile), arch, variant, profile }))));
+}
+
+/**
+ * A matrix of one group, made on the command line (bootlab boot): every job expects a clean
+ * boot with every CMA area its command line asks for, with the default retries.
+ */
+export function oneGroupMatrix(name: string, group: { readonly arches: readonly ArchName[]; readonly variants: readonly string[]; readonly profiles: readonly string[] }): Matrix {
+  return { name, file: '(command line)', description: `bootlab ${name}`, jobs: crossJobs(group.arches, group.variants, group.profiles), expect: [], retries: DEFAULT_RETRIES, gate: 'expectations' };
 }
 
 /** Shell-style glob with * and ?, anchored. */
@@ -191,12 +194,4 @@ export function selectJobs(jobs: readonly JobSpec[], f: JobFilter): JobSpec[] {
   // Slice by sorted id so every shard agrees on the order whatever the file order.
   const sorted = [...picked].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return sorted.filter((_, i) => i % n === k - 1);
-}
-
-export function parseShard(value: string): [number, number] {
-  const m = /^(\d+)\/(\d+)$/.exec(value);
-  const k = Number(m?.[1]);
-  const n = Number(m?.[2]);
-  if (!m || n < 1 || k < 1 || k > n) throw new UserError(`--shard expects K/N with 1 <= K <= N, e.g. 1/2; got "${value}".`);
-  return [k, n];
 }

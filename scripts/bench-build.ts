@@ -13,7 +13,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseArchList } from '../harness/arch.ts';
-import type { BuildOutcome } from '../harness/build/kernel.ts';
+import type { BuildOutcome } from '../harness/kbuild/build.ts';
 import { REPO_ROOT } from '../harness/util/paths.ts';
 import { rawColdMake } from './raw-make.ts';
 

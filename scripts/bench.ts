@@ -24,9 +24,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultBootConcurrency } from '../harness/boot/boot.ts';
 import { rawColdMake, rawIncrementalMake } from './raw-make.ts';
-import type { JobResult } from '../harness/run/job.ts';
 import { REPO_ROOT } from '../harness/util/paths.ts';
-import type { RunSummary } from '../harness/results/model.ts';
+import { isBooted, type BootedJob, type RunSummary } from '../harness/results/model.ts';
 
 const { values } = parseArgs({ options: { 'skip-cold': { type: 'boolean', default: false } } });
 const bin = join(REPO_ROOT, 'bin', 'bootlab.js');
@@ -61,7 +60,7 @@ async function bootlab(args: string[], env: Record<string, string> = {}): Promis
 }
 
 const summaryOf = (dir: string): RunSummary => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
-const jobResult = (dir: string, id: string): JobResult => JSON.parse(readFileSync(join(dir, 'jobs', id, 'result.json'), 'utf8')) as JobResult;
+const bootedOf = (dir: string): BootedJob[] => summaryOf(dir).jobs.filter(isBooted);
 
 /**
  * The raw QEMU floor of a finished run: every job's own command line, without bootlab, in
@@ -70,13 +69,12 @@ const jobResult = (dir: string, id: string): JobResult => JSON.parse(readFileSyn
  * runs for as long as bootlab needed to decide: nothing raw could stop it sooner.
  */
 async function bootFloor(dir: string): Promise<number> {
-  const queue = summaryOf(dir).jobs.filter((j) => j.qemuArgv);
+  const queue = bootedOf(dir);
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: boots }, async () => {
-      for (let job = queue.shift(); job; job = queue.shift()) {
-        const r = jobResult(dir, job.id);
-        const [file, ...args] = job.qemuArgv!;
+      for (let r = queue.shift(); r; r = queue.shift()) {
+        const [file, ...args] = r.qemu.argv;
         const exits = r.verdict === 'pass' || (r.verdict === 'crash' && r.stopReason === undefined);
         await execa(file!, args, { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore', timeout: exits ? 120_000 : Math.max(1, r.decidedAtMs), killSignal: 'SIGKILL' });
         const socket = /^unix:([^,]+)/.exec(args[args.indexOf('-monitor') + 1] ?? '')?.[1];
@@ -88,10 +86,8 @@ async function bootFloor(dir: string): Promise<number> {
 }
 
 function panicLatencies(dir: string): number[] {
-  return summaryOf(dir)
-    .jobs.filter((j) => j.verdict === 'crash')
-    .map((j) => jobResult(dir, j.id))
-    .filter((r) => r.firstCrash && r.evidence === 'console')
+  return bootedOf(dir)
+    .filter((r) => r.verdict === 'crash' && r.firstCrash && r.evidence === 'console')
     .map((r) => r.decidedAtMs - r.firstCrash!.atMs);
 }
 

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ARCHES, type ArchName } from '../harness/arch.ts';
-import { fragmentsFor } from '../harness/build/schedule.ts';
+import { fragmentsFor } from '../harness/kbuild/schedule.ts';
 
 function make(tree: string, arch: ArchName, objdir: string, ...targets: string[]) {
   const spec = ARCHES[arch];

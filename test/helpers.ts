@@ -1,6 +1,8 @@
 /** Shared by the end-to-end tests: run the real bootlab CLI and look for leftover processes. */
 import { execa, type ResultPromise } from 'execa';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isBooted, type BootedJob, type JobRecord, type RunSummary } from '../harness/results/model.ts';
 
 export const REPO = join(import.meta.dirname, '..');
 export const BIN = join(REPO, 'bin', 'bootlab.js');
@@ -47,4 +49,30 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs:
     await new Promise((r) => setTimeout(r, 200));
   }
   return undefined;
+}
+
+/** A run directory's summary.json (as `bootlab boot --json` also prints it). */
+export function summaryOf(runDir: string): RunSummary {
+  return JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as RunSummary;
+}
+
+/** The job of a run with this id; throws naming the ids there are, so a test fails readably. */
+export function jobOf(s: RunSummary, id: string): JobRecord {
+  const j = s.jobs.find((x) => x.id === id);
+  if (!j) throw new Error(`no job ${id} in ${s.jobs.map((x) => x.id).join(', ')}`);
+  return j;
+}
+
+/** Every job of a run, each of which must have booted. */
+export function bootedJobs(s: RunSummary): BootedJob[] {
+  return s.jobs.map((j) => {
+    if (!isBooted(j)) throw new Error(`job ${j.id} did not boot: ${j.verdict} (${j.reason})`);
+    return j;
+  });
+}
+
+/** A job that must have booted. */
+export function booted(j: JobRecord): BootedJob {
+  if (!isBooted(j)) throw new Error(`job ${j.id} did not boot: ${j.verdict} (${j.reason})`);
+  return j;
 }

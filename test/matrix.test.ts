@@ -1,5 +1,5 @@
 import t from 'tap';
-import { expectationFor, globMatch, jobId, loadMatrix, parseMatrix, parseShard, selectJobs } from '../harness/matrix.ts';
+import { expectationFor, globMatch, jobId, loadMatrix, parseMatrix, selectJobs } from '../harness/matrix.ts';
 import { loadProfiles } from '../harness/boot/profile.ts';
 import { monitorForAttempt } from '../harness/run/runner.ts';
 
@@ -57,8 +57,6 @@ t.test('filters and shards select jobs deterministically; shards partition the m
   const b = selectJobs(m.jobs, { shard: [2, 2] }).map((j) => j.id);
   t.same([...a, ...b].sort(), m.jobs.map((j) => j.id).sort(), 'the two shards together are the whole matrix');
   t.same(a.filter((id) => b.includes(id)), [], 'no job is in both shards');
-  t.same(parseShard('2/3'), [2, 3]);
-  t.throws(() => parseShard('3/2'), { name: 'UserError', message: /--shard expects K\/N/ });
 });
 
 t.test('globs match whole names', async (t) => {

@@ -1,67 +1,55 @@
 /**
  * Boot one kernel on QEMU, follow its console as it streams, and stop QEMU as soon as the
- * verdict is known. The raw console is written to disk as it arrives (memory stays bounded
- * whatever the guest prints); a second log carries each line's time since QEMU started.
+ * console monitor knows how the boot ends. The raw console is written to disk as it arrives
+ * (every byte, memory bounded whatever the guest prints); it is decoded once, here, and each
+ * line goes to the monitor and, with its time since QEMU started, to a second log. A guest
+ * that goes silent is examined through QEMU's monitor before it is killed.
  */
-import { execa } from 'execa';
 import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ArchName } from '../arch.ts';
-import { ConsoleMonitor, DEFAULT_MONITOR, decideVerdict, type MonitorOptions, type StopReason, type Verdict, type CrashSighting } from './console.ts';
-import type { GuestReport } from './guest-report.ts';
-import { ARCHES } from '../arch.ts';
-import type { MachineConfig } from './profile.ts';
-import { killGroup, track } from '../util/proc.ts';
-import { qemuArgv } from './qemu.ts';
-import { deviceTreeWithPools } from './dtb.ts';
+import { StringDecoder } from 'node:string_decoder';
 import { diskFullError, isDiskFull } from '../util/atomic.ts';
+import { killGroup } from '../util/children.ts';
+import { start } from '../util/proc.ts';
+import { ConsoleMonitor, DEFAULT_MONITOR, type MonitorOptions, type StopReason } from './console.ts';
+import { deviceTreeWithPools } from './dtb.ts';
 import { inspectGuest, type Forensics } from './forensics/inspect.ts';
 import { hasDeadLoops } from './forensics/registers.ts';
 import { stuckCpu } from './forensics/stuck.ts';
-import { traceFirstFault, type FirstFault } from './forensics/trace.ts';
-import { requireTools } from '../util/tools.ts';
+import type { MachineConfig } from './profile.ts';
+import { qemuCommand } from './qemu.ts';
+import type { QemuExit } from './verdict.ts';
 
 export interface BootJob {
-  /** Unique within a run; names the output directory and the QEMU process. */
+  /** Unique within a run; names the QEMU process (`-name bootlab-<id>`). */
   readonly id: string;
   readonly machine: MachineConfig;
   readonly kernel: string;
   readonly initrd: string;
   readonly outDir: string;
-  readonly dtb?: string;
   readonly monitor?: Partial<MonitorOptions>;
-  /** The build's System.map and .config: let a hang be examined (printk buffer, symbols). */
+  /** The build's System.map and .config: let a silent guest be examined (printk buffer, symbols). */
   readonly symbols?: { readonly systemMap: string; readonly config?: string };
 }
 
-export interface BootResult {
-  readonly id: string;
-  readonly arch: ArchName;
-  readonly profile: string;
-  readonly verdict: Verdict;
-  /** One line saying why: the panic line, the hang window, QEMU's complaint. */
-  readonly reason: string;
-  readonly stopReason?: StopReason;
-  readonly firstCrash?: CrashSighting;
-  /** When the verdict was known, in ms since QEMU started. */
+/** A boot as it happened: what the console monitor saw, why QEMU stopped, how it exited. */
+export interface BootRun {
+  readonly argv: readonly string[];
+  /** The device tree the boot used, when bootlab made one (reserved-memory pools). */
+  readonly dtb?: string;
+  readonly monitor: ConsoleMonitor;
+  readonly stop?: StopReason;
+  readonly exit: QemuExit;
+  /** When the monitor decided to stop QEMU (or QEMU exited), in ms since QEMU started. */
   readonly decidedAtMs: number;
   readonly durationMs: number;
-  readonly report: GuestReport;
+  /** What was read from a silent guest before it was killed. */
+  readonly forensics?: Forensics;
+  /** The raw console and the timed one. */
   readonly consoleLog: string;
   readonly timedLog: string;
-  readonly qemu: { readonly argv: readonly string[]; readonly exitCode?: number; readonly signal?: string; readonly stderr: string };
-  /** What was read from the stuck guest through QEMU's monitor before it was killed. */
-  readonly forensics?: Forensics & { readonly firstFault?: FirstFault };
-  /** Where the verdict's evidence came from. */
-  readonly evidence: 'console' | 'guest-memory';
 }
-
-let monitorCount = 0;
-const liveSockets = new Set<string>();
-process.on('exit', () => {
-  for (const socket of liveSockets) rmSync(socket, { force: true });
-});
 
 /**
  * Boots at once unless told otherwise: one more than the cores. A QEMU leaves its core idle
@@ -78,37 +66,22 @@ const FORENSICS_BUDGET_MS = 1500;
 /** Longest line kept whole; a guest printing megabytes without a newline is cut into pieces. */
 const MAX_LINE = 64 * 1024;
 
-/** Whether this QEMU supports -sandbox (built with seccomp); probed once per binary. */
-const sandboxSupport = new Map<string, Promise<boolean>>();
-function supportsSandbox(qemu: string): Promise<boolean> {
-  let p = sandboxSupport.get(qemu);
-  if (!p) {
-    p = execa(qemu, ['-sandbox', 'on', '-M', 'none', '-S', '-display', 'none', '-monitor', 'none', '-version'], { reject: false, timeout: 10_000 }).then((r) => r.exitCode === 0);
-    sandboxSupport.set(qemu, p);
-  }
-  return p;
-}
+let monitorCount = 0;
+const liveSockets = new Set<string>();
+process.on('exit', () => {
+  for (const socket of liveSockets) rmSync(socket, { force: true });
+});
 
-export async function bootKernel(job: BootJob): Promise<BootResult> {
-  const spec = ARCHES[job.machine.arch].machine;
-  requireTools({ [spec.qemu]: spec.qemuPackage }, `Booting ${job.machine.arch}`);
+export async function bootKernel(job: BootJob): Promise<BootRun> {
   mkdirSync(job.outDir, { recursive: true });
   const options = { ...DEFAULT_MONITOR, ...job.monitor };
-  const dtb = job.dtb ?? (job.machine.reservedPools ? await deviceTreeWithPools(job.machine, job.kernel, job.initrd, job.outDir) : undefined);
+  const dtb = job.machine.reservedPools ? await deviceTreeWithPools(job.machine, job.kernel, job.initrd, job.outDir) : undefined;
   // Unix socket paths are limited to 108 bytes: keep it short and out of the results tree.
   const monitorSocket = join(tmpdir(), `bootlab-${process.pid}-${++monitorCount}.mon`);
+  const { file, args } = await qemuCommand({ monitorSocket, machine: job.machine, kernel: job.kernel, initrd: job.initrd, name: `bootlab-${job.id}`, ...(dtb ? { dtb } : {}) });
   // QEMU creates it; bootlab removes it when the boot ends, or when bootlab exits first
   // (interrupted, or another job's error ending the run).
   liveSockets.add(monitorSocket);
-  const { file, args } = qemuArgv({
-    monitorSocket,
-    machine: job.machine,
-    kernel: job.kernel,
-    initrd: job.initrd,
-    name: `bootlab-${job.id}`,
-    sandbox: await supportsSandbox(spec.qemu),
-    ...(dtb ? { dtb } : {}),
-  });
   const consoleLog = join(job.outDir, 'console.log');
   const timedLog = join(job.outDir, 'console.timed.log');
   const raw = createWriteStream(consoleLog);
@@ -125,13 +98,14 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
   };
   raw.on('error', onWriteError);
   timed.on('error', onWriteError);
-  const child = execa(file, args, { detached: true, cleanup: false, reject: false, stdin: 'ignore', buffer: { stdout: false, stderr: true }, encoding: 'buffer', stripFinalNewline: false });
-  track(child);
+  const child = start(file, args, { buffer: { stdout: false, stderr: true }, encoding: 'buffer', stripFinalNewline: false });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     if (stderr.length < 64 * 1024) stderr += chunk.toString('utf8');
   });
 
+  // UTF-8, decoded once; a character split across two chunks is joined by the decoder.
+  const decoder = new StringDecoder('utf8');
   let partial = '';
   const emitLine = (line: string): void => {
     const t = now();
@@ -141,7 +115,7 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
   child.stdout?.on('data', (chunk: Buffer) => {
     raw.write(chunk);
     monitor.touch(now());
-    partial += chunk.toString('latin1');
+    partial += decoder.write(chunk);
     let nl: number;
     while ((nl = partial.indexOf('\n')) >= 0) {
       emitLine(partial.slice(0, nl).replace(/\r+$/, ''));
@@ -190,6 +164,7 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
   clearInterval(timer);
   rmSync(monitorSocket, { force: true });
   liveSockets.delete(monitorSocket);
+  partial += decoder.end();
   if (partial) emitLine(partial);
   await Promise.all([closeStream(raw), closeStream(timed)]).catch(onWriteError);
   if (child.pid !== undefined) killGroup(child.pid);
@@ -197,47 +172,18 @@ export async function bootKernel(job: BootJob): Promise<BootResult> {
     if (isDiskFull(writeError)) throw diskFullError(consoleLog, writeError);
     throw writeError;
   }
-
-  let { verdict, reason } = decideVerdict(monitor, stop, {
-    exitCode: exit.exitCode,
-    signal: exit.signal,
-    killedByUs: stop !== undefined,
-    stderr,
-  });
-  let evidence: BootResult['evidence'] = 'console';
-  if (verdict === 'hang' && forensics?.recoveredCrash) {
-    verdict = 'crash';
-    reason = `recovered from guest memory: ${forensics.recoveredCrash.trim()} (the console stayed silent: ${reason})`;
-    evidence = 'guest-memory';
-  } else if (verdict === 'hang' && forensics) {
-    const more = forensics.readings.filter((r) => !reason.includes(r));
-    if (more.length > 0) reason = `${reason}; ${more.join('; ')}`;
-  }
-  // A CPU stuck in an exception vector died before printk could say why: replay the boot
-  // briefly with QEMU's exception log to name the first fault.
-  let fault: FirstFault | undefined;
-  if (verdict === 'hang' && !forensics?.recoveredCrash && (stop === 'stuck' || forensics?.readings.some((r) => /abort|vector/.test(r)))) {
-    fault = await traceFirstFault({ machine: job.machine, kernel: job.kernel, initrd: job.initrd, name: `bootlab-${job.id}-trace`, ...(dtb ? { dtb } : {}) }, job.outDir);
-    if (fault) reason = `${reason}; first fault: ${fault.exception}${fault.address ? ` at address ${fault.address}` : ''}${fault.status ? ` (${fault.status})` : ''}`;
-  }
-  const result: BootResult = {
-    id: job.id,
-    arch: job.machine.arch,
-    profile: job.machine.profile,
-    verdict,
-    reason,
-    ...(stop ? { stopReason: stop } : {}),
-    ...(monitor.firstCrash ? { firstCrash: monitor.firstCrash } : {}),
+  return {
+    argv: [file, ...args],
+    ...(dtb ? { dtb } : {}),
+    monitor,
+    ...(stop ? { stop } : {}),
+    exit: { exitCode: exit.exitCode, signal: exit.signal, killedByUs: stop !== undefined, stderr },
     decidedAtMs: decidedAtMs ?? now(),
     durationMs: now(),
-    report: monitor.guestReport(),
+    ...(forensics ? { forensics } : {}),
     consoleLog,
     timedLog,
-    qemu: { argv: [file, ...args], ...(exit.exitCode !== undefined ? { exitCode: exit.exitCode } : {}), ...(exit.signal ? { signal: exit.signal } : {}), stderr },
-    ...(forensics ? { forensics: { ...forensics, ...(fault ? { firstFault: fault } : {}) } } : {}),
-    evidence,
   };
-  return result;
 }
 
 function closeStream(s: WriteStream): Promise<void> {

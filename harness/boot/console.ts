@@ -1,7 +1,8 @@
 /**
- * The console monitor: fed the guest's serial output line by line as it streams, it
- * decides when to stop QEMU and what happened. Pure (the caller supplies the clock), so
- * every timing rule is testable without a VM.
+ * The console monitor: fed the guest's serial output line by line as it streams (decoded
+ * once, by boot.ts), it decides when to stop QEMU, builds the guest's report, and keeps the
+ * lines that the crash parser, the CMA check and the verdict then read. Pure (the caller
+ * supplies the clock), so every timing rule is testable without a VM.
  */
 import { isCrashLine, isEndOfPanic } from '../crash/parse.ts';
 import { GuestReportBuilder, type GuestReport } from './guest-report.ts';
@@ -30,20 +31,97 @@ export const DEFAULT_MONITOR: MonitorOptions = {
   stuckProbeMs: 1_000,
 };
 
+/** Why the console monitor stopped QEMU; absent when QEMU exited by itself. */
+export const STOP_REASONS = ['panic', 'crash-quiet', 'stuck', 'inactivity', 'timeout', 'poweroff-stuck'] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
+
 function isPanicLine(line: string): boolean {
   return line.includes('Kernel panic - not syncing');
 }
 
-export type StopReason = 'panic' | 'crash-quiet' | 'stuck' | 'inactivity' | 'timeout' | 'poweroff-stuck';
-
+/** The first crash line the monitor saw, as it streamed. */
 export interface CrashSighting {
+  /** Milliseconds since QEMU started. */
   readonly atMs: number;
   readonly line: string;
+  /** 1-based, counting every console line. */
   readonly lineNo: number;
+}
+
+/** Characters of console kept from the start of a boot, and from its end. */
+const HEAD_CHARS = 8 * 2 ** 20;
+const TAIL_CHARS = 8 * 2 ** 20;
+/** Kept around the first crash when it comes after the head: lines before it (its cut-here line), and the report itself. */
+const PIN_CONTEXT_LINES = 20;
+const PIN_LINES = 600;
+const PIN_CHARS = 2 ** 20;
+
+/**
+ * The console lines kept in memory, bounded whatever the guest prints: the first 8 MiB, the
+ * last 8 MiB, and, when the first crash comes in between, that crash's report. console.log
+ * on disk keeps every byte; a marker line says where lines were left out.
+ */
+export class Transcript {
+  private readonly head: string[] = [];
+  private headChars = 0;
+  private pinned: string[] = [];
+  private pinning = false;
+  private pinnedChars = 0;
+  private tail: string[] = [];
+  private tailStart = 0;
+  private tailChars = 0;
+  /** Lines left out before the pinned crash, and after it. */
+  private droppedBefore = 0;
+  private droppedAfter = 0;
+
+  add(line: string): void {
+    if (this.headChars < HEAD_CHARS) {
+      this.head.push(line);
+      this.headChars += line.length;
+      return;
+    }
+    if (this.pinning) {
+      this.pinned.push(line);
+      this.pinnedChars += line.length;
+      if (this.pinned.length >= PIN_LINES || this.pinnedChars >= PIN_CHARS) this.pinning = false;
+      return;
+    }
+    this.tail.push(line);
+    this.tailChars += line.length;
+    while (this.tailChars > TAIL_CHARS) {
+      this.tailChars -= this.tail[this.tailStart++]!.length;
+      if (this.pinned.length > 0) this.droppedAfter++;
+      else this.droppedBefore++;
+    }
+    // Shifting one by one would be quadratic; drop the evicted prefix now and then.
+    if (this.tailStart > 4096 && this.tailStart * 2 > this.tail.length) {
+      this.tail = this.tail.slice(this.tailStart);
+      this.tailStart = 0;
+    }
+  }
+
+  /** Keep the crash that was just added, whatever follows it. */
+  pinLast(): void {
+    if (this.headChars < HEAD_CHARS || this.pinned.length > 0 || this.tail.length === this.tailStart) return;
+    const from = Math.max(this.tailStart, this.tail.length - PIN_CONTEXT_LINES);
+    this.pinned = this.tail.slice(from);
+    this.pinnedChars = this.pinned.reduce((n, l) => n + l.length, 0);
+    this.pinning = true;
+    this.droppedBefore += from - this.tailStart;
+    this.tail = [];
+    this.tailStart = 0;
+    this.tailChars = 0;
+  }
+
+  lines(): string[] {
+    const gap = (n: number): string[] => (n > 0 ? [`[bootlab: ${n} console lines not kept in memory; console.log has every byte]`] : []);
+    return [...this.head, ...gap(this.droppedBefore), ...this.pinned, ...gap(this.droppedAfter), ...this.tail.slice(this.tailStart)];
+  }
 }
 
 export class ConsoleMonitor {
   readonly report = new GuestReportBuilder();
+  readonly transcript = new Transcript();
   lineCount = 0;
   lastOutputMs = 0;
   firstCrash: CrashSighting | undefined;
@@ -64,10 +142,15 @@ export class ConsoleMonitor {
   feed(line: string, nowMs: number): void {
     this.lineCount++;
     this.lastOutputMs = nowMs;
-    if (this.report.feed(line)) return;
+    this.transcript.add(line);
+    // Report lines are looked at for crashes too: the crash parser reads every line.
+    this.report.feed(line);
     if (isCrashLine(line)) {
       const sighting = { atMs: nowMs, line: line.trim(), lineNo: this.lineCount };
-      this.firstCrash ??= sighting;
+      if (!this.firstCrash) {
+        this.firstCrash = sighting;
+        this.transcript.pinLast();
+      }
       if (isPanicLine(line)) this.panic ??= sighting;
     }
     if (this.panic && this.panicEndMs === undefined && isEndOfPanic(line)) this.panicEndMs = nowMs;
@@ -112,30 +195,9 @@ export class ConsoleMonitor {
   guestReport(): GuestReport {
     return this.report.build();
   }
-}
 
-export type Verdict = 'pass' | 'crash' | 'hang' | 'qemu-error' | 'infra-error';
-
-export interface QemuExit {
-  readonly exitCode: number | undefined;
-  readonly signal: string | undefined;
-  /** We killed it (the monitor's stop, or bootlab shutting down). */
-  readonly killedByUs: boolean;
-  readonly stderr: string;
-}
-
-/** Pure: the verdict from what the monitor saw and how QEMU ended. */
-export function decideVerdict(m: ConsoleMonitor, stop: StopReason | undefined, exit: QemuExit): { verdict: Verdict; reason: string } {
-  if (m.firstCrash) return { verdict: 'crash', reason: m.panic ? m.panic.line : m.firstCrash.line };
-  if (stop === 'stuck') return { verdict: 'hang', reason: `no console output since ${(m.lastOutputMs / 1000).toFixed(1)}s (${m.lineCount} lines) and ${m.stuckCpu!.reading}` };
-  if (stop === 'inactivity') return { verdict: 'hang', reason: `no console output for ${m.options.inactivityMs / 1000}s (last output at ${(m.lastOutputMs / 1000).toFixed(1)}s, ${m.lineCount} lines)` };
-  if (stop === 'timeout') return { verdict: 'hang', reason: `still running after the ${m.options.timeoutMs / 1000}s boot timeout` };
-  if (stop === 'poweroff-stuck') return { verdict: 'hang', reason: 'the guest powered off but QEMU did not exit' };
-  const qemuComplaint = exit.stderr.split('\n').find((l) => /^qemu-system-\w+: /.test(l));
-  if (exit.signal && !exit.killedByUs) return { verdict: 'infra-error', reason: `QEMU was killed by ${exit.signal} from outside bootlab` };
-  if (exit.exitCode !== 0) return { verdict: 'qemu-error', reason: qemuComplaint ?? `QEMU exited with code ${exit.exitCode}: ${exit.stderr.trim().slice(0, 500)}` };
-  const report = m.guestReport();
-  if (report.complete) return { verdict: 'pass', reason: 'guest reported and powered off' };
-  if (m.lineCount === 0) return { verdict: 'qemu-error', reason: qemuComplaint ?? 'QEMU exited before the guest printed anything' };
-  return { verdict: 'infra-error', reason: m.report.seen ? 'the guest report was cut off before its end line' : 'the guest powered off without a report' };
+  /** The console as kept in memory: what the crash parser and the CMA check read. */
+  lines(): string[] {
+    return this.transcript.lines();
+  }
 }

@@ -9,7 +9,7 @@ import { InfraError } from '../util/errors.ts';
 import { ARCHES } from '../arch.ts';
 import type { MachineConfig, ReservedPools } from './profile.ts';
 import { run } from '../util/proc.ts';
-import { qemuArgv } from './qemu.ts';
+import { qemuCommand } from './qemu.ts';
 import { requireTools } from '../util/tools.ts';
 
 /** Pure: the reserved-memory node, inserted before the root node's closing brace. */
@@ -29,7 +29,7 @@ export async function deviceTreeWithPools(machine: MachineConfig, kernel: string
   const pools = machine.reservedPools!;
   requireTools({ dtc: 'device-tree-compiler' }, 'Adding reserved-memory pools to the device tree');
   const dumped = join(dir, 'qemu.dtb');
-  const { file, args } = qemuArgv({ machine, kernel, initrd, name: 'bootlab-dumpdtb', dumpDtb: dumped });
+  const { file, args } = await qemuCommand({ machine, kernel, initrd, name: 'bootlab-dumpdtb', dumpDtb: dumped });
   const dump = await run(file, args, { timeoutMs: 30_000 });
   if (dump.exitCode !== 0) throw new InfraError(`${ARCHES[machine.arch].machine.qemu} could not dump its device tree: ${dump.output.trim()}`);
   const dts = join(dir, 'qemu.dts');

@@ -80,7 +80,7 @@ export class GuestReportBuilder {
     switch (tag) {
       case 'begin':
         this.begun = true;
-        this.version = Number(rest.replace(/^v/, ''));
+        this.version = Number(rest.replace(/^v/, '')) || 0;
         break;
       case 'end':
         this.ended = true;
@@ -89,13 +89,16 @@ export class GuestReportBuilder {
         this.cmdline = rest;
         break;
       case 'pagesize':
-        this.pageSize = Number(rest);
+        if (Number.isFinite(Number(rest))) this.pageSize = Number(rest);
         break;
       case 'cma': {
         const name = rest.split(' ')[0]!;
         const f = kv(rest);
         const n = (k: string): number => Number(f.get(k) ?? NaN);
-        this.areas.push({ name, basePfn: n('base_pfn'), count: n('count'), orderPerBit: n('order_per_bit'), used: n('used'), maxchunk: n('maxchunk') });
+        const area = { name, basePfn: n('base_pfn'), count: n('count'), orderPerBit: n('order_per_bit'), used: n('used'), maxchunk: n('maxchunk') };
+        // A field that is not a number was not written by images/init.c as it is: misread, not kept.
+        if (Object.values(area).some((v) => typeof v === 'number' && !Number.isFinite(v))) this.mangled++;
+        else this.areas.push(area);
         break;
       }
       case 'alloc': {
@@ -113,7 +116,9 @@ export class GuestReportBuilder {
       }
       case 'node': {
         const f = kv(rest);
-        this.nodes.push({ id: Number(rest.split(' ')[0]), startPfn: Number(f.get('start_pfn')), endPfn: Number(f.get('end_pfn')) });
+        const node = { id: Number(rest.split(' ')[0]), startPfn: Number(f.get('start_pfn')), endPfn: Number(f.get('end_pfn')) };
+        if (Object.values(node).every(Number.isFinite)) this.nodes.push(node);
+        else this.mangled++;
         break;
       }
       default:

@@ -3,11 +3,12 @@
  * arguments. Loaded from configs/profiles.json and checked before any QEMU starts, so an
  * impossible machine is a user error with its reason, not a confusing QEMU failure.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArchName } from '../arch.ts';
 import { ARCHES, ARCH_NAMES, isArchName } from '../arch.ts';
 import { UserError } from '../util/errors.ts';
+import { isObject, readJsonFile, type Json } from '../util/json.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 
 export interface NumaNode {
@@ -56,11 +57,6 @@ export const PROFILES_FILE = join(REPO_ROOT, 'configs', 'profiles.json');
 
 const KEYS = ['description', 'arches', 'memoryMiB', 'smp', 'numa', 'earlycon', 'cmdline', 'reservedPools'] as const;
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-function isObject(v: Json | undefined): v is { [k: string]: Json } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Validate one profile's JSON, naming file and path in every message. */
 export function parseProfile(name: string, raw: Json, origin: string): Profile {
@@ -142,12 +138,7 @@ function fail(message: string): never {
 
 export function loadProfiles(file = PROFILES_FILE): Map<string, Profile> {
   if (!existsSync(file)) throw new UserError(`Profile file ${file} does not exist.`);
-  let raw: Json;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8')) as Json;
-  } catch (error) {
-    throw new UserError(`${file} is not valid JSON: ${(error as Error).message}.`, { cause: error });
-  }
+  const raw = readJsonFile(file);
   if (!isObject(raw)) throw new UserError(`${file} must hold an object mapping profile names to profiles.`);
   return new Map(Object.entries(raw).map(([name, p]) => [name, parseProfile(name, p, file)]));
 }
@@ -158,14 +149,17 @@ export function findProfile(name: string, profiles = loadProfiles()): Profile {
   return p;
 }
 
+function cannotBoot(profile: string, arch: ArchName, reason: string): UserError {
+  return new UserError(`Profile "${profile}" cannot boot on ${arch} (${ARCHES[arch].machine.machine}): ${reason}.`);
+}
+
 /**
  * Resolve a profile for an arch and reject impossible machines: CPUs or memory that do not
  * add up, NUMA where the arch's kernel has none, more CPUs than the machine takes.
- * `kernelHasNuma` comes from the build's .config when known.
  */
-export function machineConfig(arch: ArchName, profile: Profile, kernelHasNuma?: boolean): MachineConfig {
+export function machineConfig(arch: ArchName, profile: Profile): MachineConfig {
   const machine = ARCHES[arch].machine;
-  const why = (reason: string): UserError => new UserError(`Profile "${profile.name}" cannot boot on ${arch} (${machine.machine}): ${reason}.`);
+  const why = (reason: string): UserError => cannotBoot(profile.name, arch, reason);
   if (profile.arches && !profile.arches.includes(arch)) throw why(`it is meant for ${profile.arches.join(', ')} only`);
   const numa = profile.numa;
   const smp = profile.smp ?? (numa ? numa.nodes.reduce((n, node) => n + node.cpus.length, 0) : machine.defaultSmp);
@@ -173,7 +167,6 @@ export function machineConfig(arch: ArchName, profile: Profile, kernelHasNuma?: 
   let memoryMiB = profile.memoryMiB ?? machine.defaultMemoryMiB;
   if (numa) {
     if (!machine.numa) throw why(`${machine.machine} kernels have no NUMA (CONFIG_NUMA cannot be set for ${arch})`);
-    if (kernelHasNuma === false) throw why('the kernel was built without CONFIG_NUMA');
     const total = numa.nodes.reduce((n, node) => n + node.memoryMiB, 0);
     if (profile.memoryMiB !== undefined && profile.memoryMiB !== total) {
       throw why(`memoryMiB is ${profile.memoryMiB} but the NUMA nodes add up to ${total} MiB`);
@@ -203,4 +196,9 @@ export function machineConfig(arch: ArchName, profile: Profile, kernelHasNuma?: 
     cmdline: profile.cmdline,
     ...(profile.reservedPools ? { reservedPools: profile.reservedPools } : {}),
   };
+}
+
+/** A machine the kernel built for it cannot run: a NUMA topology for a kernel without CONFIG_NUMA. */
+export function requireKernelFits(m: MachineConfig, kernelHasNuma: boolean): void {
+  if (m.numa && !kernelHasNuma) throw cannotBoot(m.profile, m.arch, 'the kernel was built without CONFIG_NUMA');
 }

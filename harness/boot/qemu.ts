@@ -1,5 +1,12 @@
-/** The QEMU command line for one boot: pure, so tests can assert on it (isolation included). */
+/**
+ * The QEMU command line. Every QEMU bootlab starts (the boot, the device-tree dump, the
+ * first-fault replay) gets it from qemuCommand, so every one is isolated the same way: no
+ * network (-nic none, in each machine's fixed flags), no disks or host shares, and
+ * -sandbox on where the binary supports it.
+ */
 import { ARCHES } from '../arch.ts';
+import { run } from '../util/proc.ts';
+import { requireTools } from '../util/tools.ts';
 import type { MachineConfig } from './profile.ts';
 
 export interface QemuInputs {
@@ -8,7 +15,6 @@ export interface QemuInputs {
   readonly initrd: string;
   /** Shows in `ps` as the process name, so leftover QEMUs can be traced to their job. */
   readonly name: string;
-  readonly sandbox?: boolean;
   readonly dtb?: string;
   /** Ask QEMU to write the device tree it would pass to this file and exit. */
   readonly dumpDtb?: string;
@@ -39,7 +45,26 @@ export function cpuRanges(cpus: readonly number[]): string[] {
   return out;
 }
 
-export function qemuArgv(inputs: QemuInputs): { file: string; args: string[] } {
+/** Whether this QEMU supports -sandbox (built with seccomp); asked once per binary. */
+const sandboxSupport = new Map<string, Promise<boolean>>();
+function supportsSandbox(qemu: string): Promise<boolean> {
+  let p = sandboxSupport.get(qemu);
+  if (!p) {
+    p = run(qemu, ['-sandbox', 'on', '-M', 'none', '-S', '-display', 'none', '-monitor', 'none', '-version'], { timeoutMs: 10_000 }).then((r) => r.exitCode === 0);
+    sandboxSupport.set(qemu, p);
+  }
+  return p;
+}
+
+/** The isolated command line for `inputs`, checking first that the QEMU binary is installed. */
+export async function qemuCommand(inputs: QemuInputs): Promise<{ file: string; args: string[] }> {
+  const spec = ARCHES[inputs.machine.arch].machine;
+  requireTools({ [spec.qemu]: spec.qemuPackage }, `Booting ${inputs.machine.arch}`);
+  return qemuArgv(inputs, { sandbox: await supportsSandbox(spec.qemu) });
+}
+
+/** Pure: the command line, with -sandbox on when `isolation.sandbox` says QEMU has it. */
+export function qemuArgv(inputs: QemuInputs, isolation: { readonly sandbox: boolean }): { file: string; args: string[] } {
   const m = inputs.machine;
   const spec = ARCHES[m.arch].machine;
   const args = [
@@ -50,7 +75,7 @@ export function qemuArgv(inputs: QemuInputs): { file: string; args: string[] } {
     '-m', `${m.memoryMiB}M`,
     ...spec.extraArgs,
     '-monitor', inputs.monitorSocket ? `unix:${inputs.monitorSocket},server=on,wait=off` : 'none',
-    ...(inputs.sandbox ? ['-sandbox', 'on'] : []),
+    ...(isolation.sandbox ? ['-sandbox', 'on'] : []),
     '-kernel', inputs.kernel,
     '-initrd', inputs.initrd,
     ...(inputs.dtb ? ['-dtb', inputs.dtb] : []),

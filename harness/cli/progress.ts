@@ -3,8 +3,15 @@
  * job with its state and elapsed time, redrawn in place. Elsewhere (CI=true, a pipe): one
  * plain line per event, so logs stay readable.
  */
+import { crashesOf, isBooted, type JobRecord } from '../results/model.ts';
 import type { RunEvent } from '../run/runner.ts';
 import { formatDuration } from './printer.ts';
+
+/** ' "BUG: ... in f"': a job's first crash title, quoted, or nothing. */
+function firstTitle(j: JobRecord): string {
+  const c = crashesOf(j)[0];
+  return c ? ` "${c.title}"` : '';
+}
 
 export interface Progress {
   event(e: RunEvent): void;
@@ -22,8 +29,7 @@ export function plainLine(e: RunEvent): string {
       return `${t} boot   ${e.job.id} started`;
     case 'job-done': {
       const j = e.job;
-      const title = j.crashes[0] ? ` "${j.crashes[0].title}"` : '';
-      return `${t} done   ${j.id} ${j.verdict}${title} ${j.asExpected ? 'as expected' : `UNEXPECTED: ${j.problems.join('; ')}`}`;
+      return `${t} done   ${j.id} ${j.verdict}${firstTitle(j)} ${j.asExpected ? 'as expected' : `UNEXPECTED: ${j.problems.join('; ')}`}`;
     }
   }
 }
@@ -76,7 +82,7 @@ export function createProgress(out: NodeJS.WriteStream = process.stdout): Progre
           set(e.job.id, 'booting', false);
           break;
         case 'job-done':
-          set(e.job.id, `${e.job.verdict}${e.job.crashes[0] ? ` "${e.job.crashes[0].title}"` : ''}${e.job.asExpected ? '' : ' (UNEXPECTED)'} ${formatDuration(e.job.durationMs)}`, true);
+          set(e.job.id, `${e.job.verdict}${firstTitle(e.job)}${e.job.asExpected ? '' : ' (UNEXPECTED)'}${isBooted(e.job) ? ` ${formatDuration(e.job.durationMs)}` : ''}`, true);
           break;
       }
     },

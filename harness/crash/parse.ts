@@ -14,11 +14,22 @@ export type { CodeLocation, CrashKind, CrashReport, StackFrame } from './types.t
 export { CRASH_KINDS } from './types.ts';
 
 /**
+ * The crash header a raw console line carries, if any. The one test for "a crash starts
+ * here": the parser below and the streaming console monitor both use it, so the crash the
+ * monitor sees first is always the first report the parser returns.
+ */
+function crashHeader(raw: string): HeaderMatch | undefined {
+  // A cheap look at the raw line first: a boot log is almost all lines no header could be.
+  if (!HINT.test(raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw)) return undefined;
+  return matchHeader(toConsoleLine(raw).text);
+}
+
+/**
  * True when a console line starts (or continues) a crash report: for a streaming monitor that
  * wants to know a crash is under way before the whole report has arrived.
  */
 export function isCrashLine(line: string): boolean {
-  return matchHeader(toConsoleLine(line).text) !== undefined;
+  return crashHeader(line) !== undefined;
 }
 
 /**
@@ -31,10 +42,15 @@ export function isEndOfPanic(line: string): boolean {
 
 /** Every crash report in the log, in order. A log without a crash gives []. */
 export function parseCrashes(log: string): CrashReport[] {
-  const lines = new ConsoleLines(log);
+  return parseCrashLines(log.split('\n'));
+}
+
+/** The same, over a console already split into lines (as the console monitor keeps it). */
+export function parseCrashLines(console: readonly string[]): CrashReport[] {
+  const lines = new ConsoleLines(console);
   const reports: CrashReport[] = [];
   for (let i = 0; i < lines.length; ) {
-    const header = lines.hinted(i) ? matchHeader(lines.at(i).text) : undefined;
+    const header = lines.header(i);
     if (header === undefined) {
       i++;
       continue;
@@ -53,13 +69,11 @@ export function parseCrashes(log: string): CrashReport[] {
  * noise a console really carries sits at the start and end of lines.)
  */
 class ConsoleLines {
-  private readonly raw: string[];
   // Filled with undefined up front: writing far past the end of an empty array would turn it
   // into a slow dictionary.
   private readonly parsed: (ConsoleLine | undefined)[];
 
-  constructor(log: string) {
-    this.raw = log.split('\n');
+  constructor(private readonly raw: readonly string[]) {
     this.parsed = new Array<ConsoleLine | undefined>(this.raw.length).fill(undefined);
   }
 
@@ -71,10 +85,8 @@ class ConsoleLines {
     return (this.parsed[i] ??= toConsoleLine(this.raw[i]!));
   }
 
-  /** False when the line certainly holds no crash header. */
-  hinted(i: number): boolean {
-    const raw = this.raw[i]!;
-    return HINT.test(raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw);
+  header(i: number): HeaderMatch | undefined {
+    return crashHeader(this.raw[i]!);
   }
 }
 
@@ -131,7 +143,7 @@ function collect(lines: ConsoleLines, start: number, header: HeaderMatch, floor:
   let j = start + 1;
   for (; j < lines.length; j++) {
     const line = lines.at(j);
-    const found = lines.hinted(j) ? matchHeader(line.text) : undefined;
+    const found = lines.header(j);
     const panic = found?.row.kind === 'panic' ? found : undefined;
     // With CONFIG_PRINTK_CALLER, lines of another task or CPU are interleaved, not ours. Headers
     // are never skipped: a panic is ours wherever it runs, and another crash ends this report.

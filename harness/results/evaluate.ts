@@ -2,14 +2,15 @@
  * Judge jobs against their expectations and compare each patched variant with its
  * baseline. Pure: records in, verdicts out.
  */
-import type { CmaCheck } from '../cma/check.ts';
-import type { CrashReport } from '../crash/parse.ts';
-import type { Comparison, ComparisonClass, Expectation, JobRecord, RunSummary } from './model.ts';
+import { cmaProblems, type CmaCheck } from '../cma/check.ts';
+import type { CrashReport } from '../crash/types.ts';
+import { crashesOf, isBooted, type Comparison, type ComparisonClass, type Expectation, type JobRecord, type JobVerdict, type RunSummary } from './model.ts';
 
+/** What judging a job looks at: its verdict, and for a boot its crashes and CMA check. */
 export interface Observed {
-  readonly verdict: JobRecord['verdict'];
+  readonly verdict: JobVerdict;
   readonly reason: string;
-  readonly crashes: readonly CrashReport[];
+  readonly crashes?: readonly CrashReport[];
   readonly cma?: CmaCheck;
 }
 
@@ -17,21 +18,22 @@ export interface Observed {
 export function judge(expected: Expectation, o: Observed): string[] {
   const problems: string[] = [];
   if (o.verdict !== expected.verdict) problems.push(`verdict ${o.verdict} (${o.reason}), expected ${expected.verdict}${expected.why ? ` (${expected.why})` : ''}`);
-  if (expected.title !== undefined && !o.crashes.some((c) => c.title === expected.title)) {
-    const seen = o.crashes.map((c) => `"${c.title}"`).join(', ') || 'no crash report';
+  const crashes = o.crashes ?? [];
+  if (expected.title !== undefined && !crashes.some((c) => c.title === expected.title)) {
+    const seen = crashes.map((c) => `"${c.title}"`).join(', ') || 'no crash report';
     problems.push(`expected crash "${expected.title}", saw ${seen}`);
   }
   if (o.verdict === 'pass' && o.cma) {
-    if (expected.cma === 'ok' && !o.cma.ok) {
-      const rows = o.cma.rows.filter((r) => r.status !== 'ok').map((r) => `${r.area} ${r.status}`);
-      problems.push(`CMA check failed: ${[...rows, ...o.cma.problems].join('; ')}`);
-    }
+    if (expected.cma === 'ok' && !o.cma.ok) problems.push(`CMA check failed: ${cmaProblems(o.cma).join('; ')}`);
     if (expected.cma === 'slot-error' && o.cma.kernel.slotErrors === 0) problems.push('expected "Not enough slots for CMA reserved regions!", the kernel did not print it');
   }
   return problems;
 }
 
-const titles = (j: JobRecord): Set<string> => new Set(j.crashes.map((c) => c.title));
+const titles = (j: JobRecord): Set<string> => new Set(crashesOf(j).map((c) => c.title));
+
+/** A job whose outcome says nothing about the kernel: it did not run, or the machine failed it. */
+const noEvidence = (j: JobRecord): boolean => j.verdict === 'not-run' || j.verdict === 'infra-error';
 
 /** Classify every (arch, profile) that has a baseline and another variant. */
 export function compare(jobs: readonly JobRecord[]): Comparison[] {
@@ -40,15 +42,17 @@ export function compare(jobs: readonly JobRecord[]): Comparison[] {
   for (const p of jobs) {
     if (p.variant === 'baseline') continue;
     const b = baselines.get(`${p.arch}/${p.profile}`);
-    // An interrupted run's missing jobs are not evidence either way.
-    if (!b || b.verdict === 'not-run' || p.verdict === 'not-run') continue;
+    // An interrupted run's missing jobs, and an infrastructure failure after its retries, are
+    // not evidence either way (the exit code counts the infrastructure failure on its own).
+    if (!b || noEvidence(b) || noEvidence(p)) continue;
     // A crash the matrix expects of this variant is not news, whatever the baseline did.
     const newTitles = [...titles(p)].filter((t) => !titles(b).has(t) && t !== p.expected.title);
     let cls: ComparisonClass;
     let reason: string;
-    if (p.flaky || b.flaky) {
+    const flaky = [b, p].filter((j) => isBooted(j) && j.flaky);
+    if (flaky.length > 0) {
       cls = 'flaky';
-      reason = `a retry disagreed: ${[b, p].filter((j) => j.flaky).map((j) => `${j.variant} saw ${j.attemptVerdicts?.join(' then ')}`).join('; ')}`;
+      reason = `a retry disagreed: ${flaky.map((j) => `${j.variant} saw ${isBooted(j) ? j.attemptVerdicts?.join(' then ') : ''}`).join('; ')}`;
     } else if (newTitles.length > 0) {
       cls = 'regression';
       reason = `new crash: ${newTitles.map((t) => `"${t}"`).join(', ')}`;
@@ -65,7 +69,7 @@ export function compare(jobs: readonly JobRecord[]): Comparison[] {
       cls = 'still-failing';
       reason = `baseline: ${b.problems.join('; ')} | ${p.variant}: ${p.problems.join('; ')}`;
     }
-    out.push({ arch: p.arch, profile: p.profile, baseline: b.id, variant: p.variant, class: cls, reason });
+    out.push({ arch: p.arch, profile: p.profile, baseline: b.id, job: p.id, variant: p.variant, class: cls, reason });
   }
   return out;
 }

@@ -10,8 +10,8 @@
  * second wall: even if a string slipped through, the browser would run no script and fetch
  * nothing.
  */
-import type { JobRecord, RunSummary } from './model.ts';
-import { countsLine, crashTitles, gridRows, kernelsOf, plural, seconds, sortedComparisons, variantsOf, verdictText } from './outcome.ts';
+import { isBooted, JOB_VERDICTS, type JobRecord, type RunSummary } from './model.ts';
+import { attemptsNote, countsLine, crashTitles, gridRows, kernelsOf, plural, seconds, sortedComparisons, variantsOf, verdictText } from './outcome.ts';
 
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -64,18 +64,20 @@ td.none { color: #9e9e9e; text-align: center; }
 footer { margin-top: 2em; color: #757575; font-size: .9em; }
 `;
 
-const VERDICT_LEGEND = ['pass', 'crash', 'hang', 'qemu-error', 'infra-error', 'build-failed', 'not-run'] as const satisfies readonly JobRecord['verdict'][];
 
 function cell(job: JobRecord | undefined): string {
   if (!job) return '<td class="none">-</td>';
   const classes = ['cell', `v-${job.verdict}`, ...(job.asExpected ? [] : ['unexpected'])];
   const tip = job.asExpected ? job.reason : job.problems.join('\n');
   const links: string[] = [];
-  if (job.files.console) links.push(`<a class="console-link" href="${href(job.files.console)}">console</a>`);
-  if (job.files.crash) links.push(`<a class="crash-link" href="${href(job.files.crash)}">crash</a>`);
-  if (job.files.cma) links.push(`<a class="cma-link" href="${href(job.files.cma)}">cma</a>`);
+  if (isBooted(job)) {
+    links.push(`<a class="console-link" href="${href(job.files.console)}">console</a>`);
+    if (job.files.crash) links.push(`<a class="crash-link" href="${href(job.files.crash)}">crash</a>`);
+    links.push(`<a class="cma-link" href="${href(job.files.cma)}">cma</a>`);
+  }
   if (!job.asExpected) links.push(`<a class="why-link" href="#${esc(encodeURIComponent(anchor(job.id)))}">why</a>`);
-  const extra = job.attempts > 1 ? ` <span class="attempts">(${job.attempts} attempts${job.flaky ? ', flaky' : ''})</span>` : '';
+  const attempts = attemptsNote(job);
+  const extra = attempts ? ` <span class="attempts">(${attempts})</span>` : '';
   return [
     `<td class="${classes.join(' ')}" data-verdict="${esc(job.verdict)}" data-job="${esc(job.id)}" data-expected="${job.asExpected}" title="${esc(tip)}">`,
     `<div class="verdict">${esc(verdictText(job))}${extra}</div>`,
@@ -93,7 +95,7 @@ function grid(summary: RunSummary): string[] {
     out.push('<tr>', `<th scope="row">${esc(r.arch)}</th>`, `<th scope="row">${esc(r.profile)}</th>`, ...variants.map((v) => cell(r.jobs.get(v))), '</tr>');
   }
   out.push('</tbody>', '</table>');
-  out.push(`<p class="legend">${VERDICT_LEGEND.map((v) => `<span class="v-${v}">${v}</span>`).join('')} A red outline marks a job that did not do what the matrix expects.</p>`);
+  out.push(`<p class="legend">${JOB_VERDICTS.map((v) => `<span class="v-${v}">${v}</span>`).join('')} A red outline marks a job that did not do what the matrix expects.</p>`);
   return out;
 }
 

@@ -9,7 +9,7 @@
  */
 import { Builder } from 'xml2js';
 import { formatCmaCheck } from '../cma/check.ts';
-import type { JobRecord, RunSummary } from './model.ts';
+import { crashesOf, isBooted, type JobRecord, type RunSummary } from './model.ts';
 import { bootOutcome, cmaOutcome, kernelsOf, seconds, type Kernel, type Outcome } from './outcome.ts';
 
 /**
@@ -59,24 +59,24 @@ function bootBody(job: JobRecord, build: Kernel['build']): string {
     for (const e of build?.errors ?? []) lines.push(e);
     if (build) lines.push(`build log: ${build.log}`);
   }
-  for (const c of job.crashes) lines.push('', `${c.title}${c.corrupted ? ` (corrupted report: ${c.corruptedReason ?? 'incomplete'})` : ''}`, ...c.excerpt);
+  for (const c of crashesOf(job)) lines.push('', `${c.title}${c.corrupted ? ` (corrupted report: ${c.corruptedReason ?? 'incomplete'})` : ''}`, ...c.excerpt);
   return lines.join('\n');
 }
 
 function jobCases(job: JobRecord, build: Kernel['build']): Case[] {
   const classname = `bootlab.${job.arch}.${job.variant}`;
-  const files = job.files;
+  const files = isBooted(job) ? job.files : undefined;
   const bootOut = [
-    files.console && `console log: ${files.console}`,
-    files.crash && `crash report: ${files.crash}`,
-    files.result && `result: ${files.result}`,
+    files && `console log: ${files.console}`,
+    files?.crash && `crash report: ${files.crash}`,
+    files && `result: ${files.result}`,
     job.verdict === 'build-failed' && build && `build log: ${build.log}`,
   ];
-  const boot = testcase(job.profile, classname, seconds(job.durationMs), bootOutcome(job), bootBody(job, build), bootOut.filter((l): l is string => !!l));
+  const boot = testcase(job.profile, classname, isBooted(job) ? seconds(job.durationMs) : 0, bootOutcome(job), bootBody(job, build), bootOut.filter((l): l is string => !!l));
 
   const cma = cmaOutcome(job);
-  const cmaBody = job.cma ? formatCmaCheck(job.cma) : '';
-  const cmaOut = [files.cma && `CMA table: ${files.cma}`, files.console && `console log: ${files.console}`];
+  const cmaBody = isBooted(job) ? formatCmaCheck(job.cma) : '';
+  const cmaOut = [files && `CMA table: ${files.cma}`, files && `console log: ${files.console}`];
   return [boot, testcase(`${job.profile} cma`, classname, 0, cma, cmaBody, cmaOut.filter((l): l is string => !!l))];
 }
 

@@ -18,7 +18,8 @@
 import { createHash } from 'node:crypto';
 import { ARCHES } from '../arch.ts';
 import { UserError } from '../util/errors.ts';
-import type { JobRecord, RunSummary } from './model.ts';
+import { cmaProblems } from '../cma/check.ts';
+import { crashesOf, isBooted, type JobRecord, type RunSummary } from './model.ts';
 import { BASELINE, cmaOutcome, kernelsOf, seconds, variantsOf, verdictText, type Kernel } from './outcome.ts';
 
 export const KCIDB_VERSION = { major: 4, minor: 3 } as const;
@@ -118,7 +119,7 @@ export function bootStatus(verdict: JobRecord['verdict']): KcidbStatus {
 
 /** The CMA test's status: what the guest reported, PASS or FAIL; SKIP when nothing was checked. */
 export function cmaStatus(job: JobRecord): KcidbStatus {
-  if (job.verdict !== 'pass' || !job.cma) return 'SKIP';
+  if (job.verdict !== 'pass') return 'SKIP';
   return job.cma.ok ? 'PASS' : 'FAIL';
 }
 
@@ -190,17 +191,12 @@ export function toKcidb(summary: RunSummary, origin = 'bootlab', options: KcidbO
   return { version: KCIDB_VERSION, checkouts, builds, tests };
 }
 
-/** "qemu-system-aarch64 -machine virt": the emulator and board, as tuxrun would name the device. */
-function qemuMachine(argv: readonly string[]): string {
-  const i = argv.findIndex((a) => a === '-machine' || a === '-M');
-  const machine = i >= 0 ? argv[i + 1] : undefined;
-  return `${argv[0] ?? 'qemu'}${machine ? ` -machine ${machine}` : ''}`;
-}
-
 function jobTests(j: JobRecord, k: Kernel, build_id: string, origin: string, run: string, url: (p: string) => string): KcidbTest[] {
   const path = `boot.${j.profile.replace(PATH_UNSAFE, '_')}`;
-  const crashText = j.crashes.map((c) => [c.title, ...c.excerpt].join('\n')).join('\n\n');
-  const log = j.files.console ? { log_url: url(j.files.console) } : {};
+  const booted = isBooted(j) ? j : undefined;
+  const crashes = crashesOf(j);
+  const crashText = crashes.map((c) => [c.title, ...c.excerpt].join('\n')).join('\n\n');
+  const log = booted ? { log_url: url(booted.files.console) } : {};
   const expectation = {
     expected: { ...j.expected },
     as_expected: j.asExpected,
@@ -213,28 +209,33 @@ function jobTests(j: JobRecord, k: Kernel, build_id: string, origin: string, run
     path,
     status: bootStatus(j.verdict),
     comment: `${j.arch} ${j.variant} ${j.profile}: ${verdictText(j)}`,
-    ...(j.verdict !== 'not-run' && j.verdict !== 'build-failed' ? { duration: seconds(j.durationMs) } : {}),
+    ...(booted ? { duration: seconds(booted.durationMs) } : {}),
     ...log,
     // The crash reports, or the compiler's errors: the lines of a log that explain the status.
     ...(crashText ? { log_excerpt: excerpt(crashText) } : {}),
     ...(j.verdict === 'build-failed' && k.build?.errors?.length ? { log_excerpt: excerpt(k.build.errors.join('\n')) } : {}),
-    ...(j.qemuArgv ? { environment: { comment: qemuMachine(j.qemuArgv), misc: { qemu_argv: [...j.qemuArgv] } } } : {}),
+    // The emulator and board, as tuxrun would name the device: "qemu-system-aarch64 -machine virt".
+    ...(booted ? { environment: { comment: `${booted.machine.qemu} -machine ${booted.machine.board}`, misc: { qemu_argv: [...booted.qemu.argv] } } } : {}),
     misc: {
       job_id: j.id,
       verdict: j.verdict,
       reason: j.reason,
       ...expectation,
-      attempts: j.attempts,
-      ...(j.attemptVerdicts ? { attempt_verdicts: [...j.attemptVerdicts] } : {}),
-      ...(j.flaky !== undefined ? { flaky: j.flaky } : {}),
-      crashes: j.crashes.map((c) => ({
+      ...(booted
+        ? {
+            attempts: booted.attempts,
+            ...(booted.attemptVerdicts ? { attempt_verdicts: [...booted.attemptVerdicts] } : {}),
+            ...(booted.flaky !== undefined ? { flaky: booted.flaky } : {}),
+            files: Object.fromEntries(Object.entries(booted.files).map(([key, v]) => [key, url(v as string)])),
+          }
+        : { attempts: 0 }),
+      crashes: crashes.map((c) => ({
         title: c.title,
         kind: c.kind,
         corrupted: c.corrupted,
         ...(c.guiltyFunction ? { guilty_function: c.guiltyFunction } : {}),
         ...(c.panic ? { panic: c.panic } : {}),
       })),
-      files: Object.fromEntries(Object.entries(j.files).filter(([, v]) => v !== undefined).map(([key, v]) => [key, url(v!)])),
     },
   };
   const outcome = cmaOutcome(j);
@@ -245,18 +246,18 @@ function jobTests(j: JobRecord, k: Kernel, build_id: string, origin: string, run
     path: `${path}.cma`,
     status: cmaStatus(j),
     comment: `${j.arch} ${j.variant} ${j.profile} CMA: ${outcome.message}`,
-    ...(j.files.cma ? { log_url: url(j.files.cma) } : log),
-    ...(j.cma && !j.cma.ok ? { log_excerpt: excerpt([...j.cma.rows.filter((r) => r.status !== 'ok').map((r) => `${r.area}: ${r.status}`), ...j.cma.problems].join('\n')) } : {}),
+    ...(booted ? { log_url: url(booted.files.cma) } : {}),
+    ...(booted && !booted.cma.ok ? { log_excerpt: excerpt(cmaProblems(booted.cma).join('\n')) } : {}),
     misc: {
       job_id: j.id,
       expected_cma: j.expected.cma,
       judged: outcome.status,
-      ...(j.cma
+      ...(booted
         ? {
-            rows: j.cma.rows.map((r) => ({ ...r })),
-            expected_total_bytes: j.cma.expectedTotalBytes,
-            ...(j.cma.actualTotalBytes !== undefined ? { actual_total_bytes: j.cma.actualTotalBytes } : {}),
-            slot_errors: j.cma.kernel.slotErrors,
+            rows: booted.cma.rows.map((r) => ({ ...r })),
+            expected_total_bytes: booted.cma.expectedTotalBytes,
+            ...(booted.cma.actualTotalBytes !== undefined ? { actual_total_bytes: booted.cma.actualTotalBytes } : {}),
+            slot_errors: booted.cma.kernel.slotErrors,
           }
         : {}),
     },

@@ -6,12 +6,38 @@
  * Each record below lists every key of its model type (Fields<T> makes a missing or extra
  * key a compile error), so the checker cannot drift from model.ts silently.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ARCH_NAMES } from '../arch.ts';
+import { STOP_REASONS, type CrashSighting } from '../boot/console.ts';
+import type { CpuState } from '../boot/forensics/registers.ts';
+import type { FirstFault } from '../boot/forensics/trace.ts';
+import type { CmaArea, GuestReport } from '../boot/guest-report.ts';
+import { VERDICTS } from '../boot/verdict.ts';
 import type { CmaCheck, CmaRow, RowStatus } from '../cma/check.ts';
-import type { Verdict } from '../boot/console.ts';
 import { CRASH_KINDS, type CodeLocation, type CrashReport, type InlinedCall, type SourceLocation, type StackFrame } from '../crash/types.ts';
 import { UserError } from '../util/errors.ts';
-import { SUMMARY_SCHEMA_VERSION, type BuildRecord, type Comparison, type ComparisonClass, type Expectation, type JobRecord, type RunSummary } from './model.ts';
+import { isObject, readJsonFile } from '../util/json.ts';
+import {
+  BUILD_HOWS,
+  CMA_EXPECTATIONS,
+  COMPARISON_CLASSES,
+  GATES,
+  JOB_VERDICTS,
+  RUN_STATES,
+  SUMMARY_SCHEMA_VERSION,
+  type BootedJob,
+  type BuildFailedJob,
+  type BuildRecord,
+  type Comparison,
+  type Expectation,
+  type ForensicsRecord,
+  type JobFiles,
+  type JobRecord,
+  type MachineRecord,
+  type NotRunJob,
+  type RunSummary,
+} from './model.ts';
 
 type Check = (v: unknown, path: string) => string | undefined;
 type Field = { readonly check: Check; readonly optional?: true };
@@ -23,13 +49,7 @@ const every =
   <const A extends readonly T[]>(values: A & ([T] extends [A[number]] ? unknown : 'missing members')): A =>
     values;
 
-const VERDICTS = every<Verdict>()(['pass', 'crash', 'hang', 'qemu-error', 'infra-error']);
-const JOB_VERDICTS = [...VERDICTS, 'build-failed', 'not-run'] as const;
-const CMA_MODES = every<Expectation['cma']>()(['ok', 'slot-error', 'any']);
 const ROW_STATUSES = every<RowStatus>()(['ok', 'missing', 'extra', 'wrong-size', 'wrong-node', 'not-activated', 'alloc-failed']);
-const CLASSES = every<ComparisonClass>()(['ok', 'regression', 'fixed', 'still-failing', 'flaky']);
-const STATES = every<RunSummary['state']>()(['complete', 'interrupted']);
-const HOWS = every<NonNullable<BuildRecord['how']>>()(['cached', 'cold', 'incremental']);
 
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `"${v}"` : typeof v === 'object' ? 'an object' : String(v));
 
@@ -44,7 +64,6 @@ const oneOf =
   (v) =>
     values.includes(v as string) ? undefined : `expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}, got ${describe(v)}`;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function arrayOf(item: Check): Check {
   return (v, path) => {
@@ -142,7 +161,7 @@ const cmaCheck = object<CmaCheck>({
   actualTotalBytes: opt(num),
 });
 
-const expectation = object<Expectation>({ verdict: req(oneOf(VERDICTS)), title: opt(str), cma: req(oneOf(CMA_MODES)), why: opt(str) });
+const expectation = object<Expectation>({ verdict: req(oneOf(VERDICTS)), title: opt(str), cma: req(oneOf(CMA_EXPECTATIONS)), why: opt(str) });
 
 const arch = oneOf(ARCH_NAMES);
 
@@ -150,39 +169,104 @@ const build = object<BuildRecord>({
   arch: req(arch),
   variant: req(str),
   ok: req(bool),
-  how: opt(oneOf(HOWS)),
+  how: opt(oneOf(BUILD_HOWS)),
   durationMs: req(num),
   log: req(str),
   dir: req(str),
   errors: opt(arrayOf(str)),
 });
 
-const job = object<JobRecord>({
+const int: Check = (v) => (Number.isInteger(v) ? undefined : `expected an integer, got ${describe(v)}`);
+
+const cmaArea = object<CmaArea>({ name: req(str), basePfn: req(num), count: req(num), orderPerBit: req(num), used: req(num), maxchunk: req(num) });
+
+const guest = object<GuestReport>({
+  version: req(num),
+  complete: req(bool),
+  cmdline: opt(str),
+  pageSize: opt(num),
+  areas: req(arrayOf(cmaArea)),
+  alloc: req(recordOf(object<GuestReport['alloc'][string]>({ ok: req(bool), detail: req(str) }))),
+  cmaTotalKiB: opt(num),
+  cmaFreeKiB: opt(num),
+  nodes: req(arrayOf(object<GuestReport['nodes'][number]>({ id: req(int), startPfn: req(num), endPfn: req(num) }))),
+  mangled: req(int),
+});
+
+type NumaNode = NonNullable<MachineRecord['numaNodes']>[number];
+const machine = object<MachineRecord>({
+  qemu: req(str),
+  board: req(str),
+  cpu: req(str),
+  memoryMiB: req(int),
+  smp: req(int),
+  numaNodes: opt(arrayOf(object<NumaNode>({ memoryMiB: req(int), cpus: req(arrayOf(int)) }))),
+  reservedPools: opt(object<NonNullable<MachineRecord['reservedPools']>>({ count: req(int), sizeMiB: req(int) })),
+  kernelCmdline: req(str),
+});
+
+type Register = ForensicsRecord['registers'][number];
+const register = object<Register>({ cpu: req(int), pc: opt(str), lr: opt(str), mode: opt(str), raw: req(str), pcSymbol: opt(str), lrSymbol: opt(str) } satisfies Fields<CpuState> & Fields<Register>);
+const forensics = object<ForensicsRecord>({
+  registers: req(arrayOf(register)),
+  readings: req(arrayOf(str)),
+  recoveredLines: req(int),
+  firstFault: opt(object<FirstFault>({ exception: req(str), address: opt(str), status: opt(str), lines: req(arrayOf(str)) })),
+  errors: req(arrayOf(str)),
+  durationMs: req(num),
+});
+
+const files = object<JobFiles>({ console: req(str), timedConsole: req(str), result: req(str), cma: req(str), crash: opt(str), recovered: opt(str) });
+
+const head = {
   id: req(str),
   arch: req(arch),
   variant: req(str),
   profile: req(str),
-  verdict: req(oneOf(JOB_VERDICTS)),
-  reason: req(str),
   expected: req(expectation),
   asExpected: req(bool),
   problems: req(arrayOf(str)),
-  crashes: req(arrayOf(crash)),
-  cma: opt(cmaCheck),
+  reason: req(str),
+};
+
+const notRun = object<NotRunJob>({ ...head, verdict: req(oneOf(['not-run'])) });
+const buildFailed = object<BuildFailedJob>({ ...head, verdict: req(oneOf(['build-failed'])) });
+const booted = object<BootedJob>({
+  ...head,
+  verdict: req(oneOf(VERDICTS)),
+  machine: req(machine),
+  qemu: req(object<BootedJob['qemu']>({ argv: req(arrayOf(str)), exitCode: opt(num), signal: opt(str), stderr: req(str) })),
+  stopReason: opt(oneOf(STOP_REASONS)),
+  decidedAtMs: req(num),
   durationMs: req(num),
-  files: req(object<JobRecord['files']>({ console: opt(str), result: opt(str), crash: opt(str), cma: opt(str) })),
-  qemuArgv: opt(arrayOf(str)),
-  attempts: req(num),
-  attemptVerdicts: opt(arrayOf(str)),
+  evidence: req(oneOf(['console', 'guest-memory'])),
+  firstCrash: opt(object<CrashSighting>({ atMs: req(num), line: req(str), lineNo: req(int) })),
+  crashes: req(arrayOf(crash)),
+  cma: req(cmaCheck),
+  guest: req(guest),
+  forensics: opt(forensics),
+  files: req(files),
+  attempts: req(int),
+  attemptVerdicts: opt(arrayOf(oneOf(VERDICTS))),
   flaky: opt(bool),
 });
+
+/** A job is checked as the state its verdict names. */
+const job: Check = (v, path) => {
+  if (!isObject(v)) return at(path, `expected an object, got ${describe(v)}`);
+  const e = oneOf(JOB_VERDICTS)(v.verdict, `${path}.verdict`);
+  if (e) return at(`${path}.verdict`, e);
+  const check = v.verdict === 'not-run' ? notRun : v.verdict === 'build-failed' ? buildFailed : booted;
+  return check(v, path);
+};
 
 const comparison = object<Comparison>({
   arch: req(arch),
   profile: req(str),
   baseline: req(str),
+  job: req(str),
   variant: req(str),
-  class: req(oneOf(CLASSES)),
+  class: req(oneOf(COMPARISON_CLASSES)),
   reason: req(str),
 });
 
@@ -192,7 +276,8 @@ const summary = object<RunSummary>({
   schema: req(oneOf([SUMMARY_SCHEMA_VERSION])),
   runId: req(str),
   matrix: req(str),
-  state: req(oneOf(STATES)),
+  gate: req(oneOf(GATES)),
+  state: req(oneOf(RUN_STATES)),
   startedAt: req(str),
   finishedAt: req(str),
   durationMs: req(num),
@@ -208,7 +293,24 @@ const summary = object<RunSummary>({
 
 /** Check parsed summary.json data against the result model. */
 export function parseRunSummary(raw: unknown, source: string): RunSummary {
+  if (isObject(raw) && typeof raw.schema === 'number' && raw.schema !== SUMMARY_SCHEMA_VERSION) {
+    throw new UserError(`${source} was written by a bootlab with summary schema ${raw.schema}; this one reads schema ${SUMMARY_SCHEMA_VERSION}. Run the matrix again, or read it with the bootlab that wrote it (its commit is under "bootlab" in the file).`);
+  }
   const e = summary(raw, '$');
   if (e) throw new UserError(`${source} is not a bootlab run summary (schema ${SUMMARY_SCHEMA_VERSION}): ${e}.`);
   return raw as RunSummary;
+}
+
+/** Check a job's result.json against the result model. */
+export function parseJobRecord(raw: unknown, source: string): JobRecord {
+  const e = job(raw, '$');
+  if (e) throw new UserError(`${source} is not a bootlab job result (schema ${SUMMARY_SCHEMA_VERSION}): ${e}.`);
+  return raw as JobRecord;
+}
+
+/** The summary of a run directory, checked. */
+export function loadRunDir(dir: string): RunSummary {
+  const file = join(dir, 'summary.json');
+  if (!existsSync(file)) throw new UserError(`${dir} is not a bootlab run directory: it has no summary.json.`);
+  return parseRunSummary(readJsonFile(file), file);
 }

@@ -6,8 +6,8 @@
  * must not open a link, an HTML tag or break the table. Crash titles go in code spans, where
  * GitHub also does not turn "@name" into a mention.
  */
-import type { JobRecord, RunSummary } from './model.ts';
-import { countsLine, crashTitles, gridRows, kernelsOf, plural, sortedComparisons, variantsOf, verdictText } from './outcome.ts';
+import { crashesOf, type JobRecord, type RunSummary } from './model.ts';
+import { attemptsNote, countsLine, crashTitles, gridRows, kernelsOf, plural, sortedComparisons, variantsOf, verdictText } from './outcome.ts';
 
 /** Inline text safe in a paragraph, list item or table cell. */
 export function md(s: string): string {
@@ -32,9 +32,10 @@ export function code(s: string): string {
 
 function cell(job: JobRecord | undefined): string {
   if (!job) return '-';
-  const titles = [...new Set(job.crashes.map((c) => c.title))];
+  const titles = [...new Set(crashesOf(job).map((c) => c.title))];
   let text = job.verdict === 'crash' && titles.length > 0 ? `crash: ${titles.map(code).join(', ')}` : md(verdictText(job));
-  if (job.attempts > 1) text += ` (${job.attempts} attempts${job.flaky ? ', flaky' : ''})`;
+  const attempts = attemptsNote(job);
+  if (attempts) text += ` (${attempts})`;
   if (!job.asExpected) text += ' **(unexpected)**';
   return text;
 }

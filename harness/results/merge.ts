@@ -4,12 +4,18 @@
  */
 import { UserError } from '../util/errors.ts';
 import { tally } from './evaluate.ts';
-import type { JobRecord, RunSummary } from './model.ts';
+import { isBooted, type JobFiles, type JobRecord, type RunSummary } from './model.ts';
+
+/** A shard's job files, relative to the merged directory. */
+function underPrefix(files: JobFiles, prefix: string): JobFiles {
+  return Object.fromEntries(Object.entries(files).map(([k, v]) => [k, `${prefix}/${v as string}`])) as unknown as JobFiles;
+}
 
 export function mergeSummaries(parts: readonly { readonly summary: RunSummary; readonly prefix: string }[], runId: string): RunSummary {
   if (parts.length === 0) throw new UserError('bootlab merge needs at least one run directory.');
   const first = parts[0]!.summary;
   for (const { summary } of parts) {
+    if (summary.gate !== first.gate) throw new UserError(`Cannot merge runs judged differently: "${first.gate}" and "${summary.gate}".`);
     if (summary.matrix !== first.matrix) throw new UserError(`Cannot merge runs of different matrices: "${first.matrix}" and "${summary.matrix}".`);
     if (summary.kernel.sourceHash !== first.kernel.sourceHash) throw new UserError(`Cannot merge runs of different kernel trees (${first.kernel.origin} and ${summary.kernel.origin}).`);
   }
@@ -18,8 +24,11 @@ export function mergeSummaries(parts: readonly { readonly summary: RunSummary; r
     for (const j of summary.jobs) {
       const prior = jobs.get(j.id);
       if (prior && prior.verdict !== 'not-run' && j.verdict === 'not-run') continue;
-      const files = Object.fromEntries(Object.entries(j.files).map(([k, v]) => [k, `${prefix}/${v}`]));
-      jobs.set(j.id, { ...j, files });
+      if (!isBooted(j)) {
+        jobs.set(j.id, j);
+        continue;
+      }
+      jobs.set(j.id, { ...j, files: underPrefix(j.files, prefix) });
     }
   }
   const sorted = [...jobs.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

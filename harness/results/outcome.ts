@@ -4,7 +4,8 @@
  * JUnit, Markdown, HTML and KCIDB cannot disagree about what "pass" or "unexpected" means.
  */
 import { ARCH_NAMES, type ArchName } from '../arch.ts';
-import type { BuildRecord, Comparison, JobRecord, RunSummary } from './model.ts';
+import { cmaProblems } from '../cma/check.ts';
+import { crashesOf, isBooted, type BuildRecord, type Comparison, type JobRecord, type RunSummary } from './model.ts';
 
 export const BASELINE = 'baseline';
 
@@ -61,13 +62,19 @@ export function kernelsOf(summary: RunSummary): Kernel[] {
   return out;
 }
 
+/** "2 attempts, flaky" when a job was booted more than once; undefined otherwise. */
+export function attemptsNote(job: JobRecord): string | undefined {
+  if (!isBooted(job) || job.attempts < 2) return undefined;
+  return `${job.attempts} attempts${job.flaky ? ', flaky' : ''}`;
+}
+
 /** What a grid cell says, without markers: "pass", "crash: <title>", "hang", "pass, CMA mismatch". */
 export function verdictText(job: JobRecord): string {
   if (job.verdict === 'crash') {
-    const titles = [...new Set(job.crashes.map((c) => c.title))];
+    const titles = [...new Set(crashesOf(job).map((c) => c.title))];
     return titles.length > 0 ? `crash: ${titles.join('; ')}` : 'crash';
   }
-  if (job.verdict === 'pass' && job.cma && !job.cma.ok) return job.cma.kernel.slotErrors > 0 ? 'pass, CMA slot error' : 'pass, CMA mismatch';
+  if (job.verdict === 'pass' && !job.cma.ok) return job.cma.kernel.slotErrors > 0 ? 'pass, CMA slot error' : 'pass, CMA mismatch';
   return job.verdict;
 }
 
@@ -84,16 +91,15 @@ export interface Outcome {
  * guest that booted to its report (verdict pass), and 'any' means the matrix does not judge it.
  */
 export function cmaOutcome(job: JobRecord): Outcome {
-  const c = job.cma;
-  if (job.verdict !== 'pass' || !c) {
+  if (job.verdict !== 'pass') {
     const why =
-      job.verdict === 'pass' ? 'no CMA check was recorded'
-      : job.verdict === 'not-run' ? 'the job did not run'
+      job.verdict === 'not-run' ? 'the job did not run'
       : job.verdict === 'build-failed' ? 'the kernel did not build'
       : `the boot ended with ${job.verdict}`;
     return { status: 'skip', message: `CMA not checked: ${why}` };
   }
-  const bad = [...c.rows.filter((r) => r.status !== 'ok').map((r) => `${r.area} ${r.status}`), ...c.problems];
+  const c = job.cma;
+  const bad = cmaProblems(c);
   switch (job.expected.cma) {
     case 'any':
       return { status: 'skip', message: `CMA not judged: the matrix accepts any CMA state (${c.ok ? 'ok' : bad.join('; ')})` };
@@ -124,7 +130,7 @@ export function bootOutcome(job: JobRecord): Outcome {
 export function crashTitles(summary: RunSummary): { title: string; jobs: string[] }[] {
   const by = new Map<string, string[]>();
   for (const j of summary.jobs) {
-    for (const title of new Set(j.crashes.map((c) => c.title))) by.set(title, [...(by.get(title) ?? []), j.id]);
+    for (const title of new Set(crashesOf(j).map((c) => c.title))) by.set(title, [...(by.get(title) ?? []), j.id]);
   }
   return [...by].map(([title, jobs]) => ({ title, jobs })).sort((a, b) => b.jobs.length - a.jobs.length || a.title.localeCompare(b.title));
 }

@@ -5,13 +5,15 @@ import { toHtml } from './html.ts';
 import { toJUnit } from './junit.ts';
 import { toKcidb } from './kcidb.ts';
 import { toMarkdown } from './markdown.ts';
-import type { RunSummary } from './model.ts';
+import type { OUTPUT_FILES, RunSummary } from './model.ts';
 
-export const OUTPUT_FILES = ['junit.xml', 'report.html', 'report.md', 'kcidb.json'] as const;
+const FORMATS: Readonly<Record<(typeof OUTPUT_FILES)[number], (s: RunSummary) => string>> = {
+  'junit.xml': toJUnit,
+  'report.html': toHtml,
+  'report.md': toMarkdown,
+  'kcidb.json': (s) => `${JSON.stringify(toKcidb(s), null, 2)}\n`,
+};
 
 export function writeOutputs(summary: RunSummary, runDir: string): void {
-  writeFileAtomic(join(runDir, 'junit.xml'), toJUnit(summary));
-  writeFileAtomic(join(runDir, 'report.html'), toHtml(summary));
-  writeFileAtomic(join(runDir, 'report.md'), toMarkdown(summary));
-  writeFileAtomic(join(runDir, 'kcidb.json'), `${JSON.stringify(toKcidb(summary), null, 2)}\n`);
+  for (const [file, format] of Object.entries(FORMATS)) writeFileAtomic(join(runDir, file), format(summary));
 }

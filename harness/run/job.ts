@@ -1,46 +1,127 @@
 /**
- * One boot job, end to end: boot, then read the console for crash reports and check the CMA
- * state against what the profile should have produced. Writes result.json atomically.
+ * One attempt at a boot job, end to end: boot, then read the lines the console monitor kept
+ * (or, for a guest that went silent, the printk buffer recovered from its memory) for the
+ * verdict, the crash reports and the CMA check. The console is never read back from disk.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { writeFileAtomic } from '../util/atomic.ts';
-import { bootKernel, type BootJob, type BootResult } from '../boot/boot.ts';
-import { checkCma, type CmaCheck } from '../cma/check.ts';
+import { join, relative } from 'node:path';
+import { ARCHES } from '../arch.ts';
+import { bootKernel } from '../boot/boot.ts';
+import type { MonitorOptions } from '../boot/console.ts';
+import { RECOVERED_LOG } from '../boot/forensics/inspect.ts';
+import { traceFirstFault, type FirstFault } from '../boot/forensics/trace.ts';
+import type { MachineConfig } from '../boot/profile.ts';
+import { kernelCmdline } from '../boot/qemu.ts';
+import { decideVerdict } from '../boot/verdict.ts';
+import { checkCma, formatCmaCheck } from '../cma/check.ts';
 import { expectCma } from '../cma/expect.ts';
-import { parseCrashes, type CrashReport } from '../crash/parse.ts';
+import { parseCrashLines } from '../crash/parse.ts';
+import { formatCrashText } from '../crash/report.ts';
 import { symbolizeReports } from '../crash/symbolize.ts';
+import type { BootedJob, ForensicsRecord, MachineRecord } from '../results/model.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
 
-export interface JobResult extends BootResult {
-  readonly variant: string;
-  readonly cma: CmaCheck;
-  readonly crashes: readonly CrashReport[];
+/** A kernel to boot, and what the build left beside it for symbols and forensics. */
+export interface KernelArtifacts {
+  readonly image: string;
+  readonly vmlinux?: string;
+  readonly systemMap?: string;
+  readonly config?: string;
 }
 
-/** Console logs past this size are parsed from their head and tail only. */
-const MAX_PARSE_BYTES = 16 * 2 ** 20;
-
-export function readConsole(path: string): string {
-  const buf = readFileSync(path);
-  if (buf.length <= MAX_PARSE_BYTES) return buf.toString('utf8');
-  const half = MAX_PARSE_BYTES / 2;
-  return `${buf.subarray(0, half).toString('utf8')}\n[bootlab: ${buf.length - MAX_PARSE_BYTES} bytes skipped]\n${buf.subarray(buf.length - half).toString('utf8')}`;
+export interface JobSetup {
+  readonly id: string;
+  readonly machine: MachineConfig;
+  readonly kernel: KernelArtifacts;
+  readonly initrd: string;
+  /** The run directory (file paths in the result are relative to it) and this job's directory in it. */
+  readonly runDir: string;
+  readonly jobDir: string;
+  readonly monitor?: Partial<MonitorOptions>;
 }
 
-/** `vmlinux`: the build's, so crash frames get file:line (one addr2line for the whole log). */
-export async function runBootJob(job: BootJob, variant: string, vmlinux?: string): Promise<JobResult> {
-  const boot = await bootKernel(job);
-  const log = readConsole(boot.consoleLog);
-  // A guest that crashed silently: the crash report comes from the recovered printk buffer.
-  const recovered = boot.evidence === 'guest-memory' && boot.forensics?.recoveredLog ? readFileSync(boot.forensics.recoveredLog, 'utf8').replace(/^\[\d+\] /gm, '') : undefined;
-  const parsed = parseCrashes(recovered ?? log);
-  const crashes = vmlinux && parsed.length > 0 ? await symbolizeReports(parsed, { vmlinux, arch: job.machine.arch }) : parsed;
-  const result: JobResult = {
-    ...boot,
-    variant,
-    cma: checkCma(expectCma(job.machine), boot.report, log),
-    crashes,
+/** What one attempt found: a booted job's record without what the runner adds (expectation, attempts). */
+export type Attempt = Omit<BootedJob, 'id' | 'arch' | 'variant' | 'profile' | 'expected' | 'asExpected' | 'problems' | 'attempts' | 'attemptVerdicts' | 'flaky'>;
+
+export async function runBootJob(j: JobSetup): Promise<Attempt> {
+  const { kernel, machine } = j;
+  const boot = await bootKernel({
+    id: j.id,
+    machine,
+    kernel: kernel.image,
+    initrd: j.initrd,
+    outDir: j.jobDir,
+    ...(j.monitor ? { monitor: j.monitor } : {}),
+    ...(kernel.systemMap ? { symbols: { systemMap: kernel.systemMap, ...(kernel.config ? { config: kernel.config } : {}) } } : {}),
+  });
+  const lines = boot.monitor.lines();
+  const recovered = boot.forensics ? parseCrashLines(boot.forensics.recovered) : [];
+  const decision = decideVerdict(boot.monitor, boot.stop, boot.exit, recovered);
+  let reason = decision.reason;
+  const readings = boot.forensics?.readings ?? [];
+  if (decision.verdict === 'hang') {
+    const more = readings.filter((r) => !reason.includes(r));
+    if (more.length > 0) reason = `${reason}; ${more.join('; ')}`;
+  }
+  // A CPU stuck in an exception vector died before printk could say why: replay the boot
+  // briefly with QEMU's exception log to name the first fault.
+  let firstFault: FirstFault | undefined;
+  if (decision.verdict === 'hang' && (boot.stop === 'stuck' || readings.some((r) => /abort|vector/.test(r)))) {
+    firstFault = await traceFirstFault({ machine, kernel: kernel.image, initrd: j.initrd, name: `bootlab-${j.id}-trace`, ...(boot.dtb ? { dtb: boot.dtb } : {}) }, j.jobDir);
+    if (firstFault) reason = `${reason}; first fault: ${firstFault.exception}${firstFault.address ? ` at address ${firstFault.address}` : ''}${firstFault.status ? ` (${firstFault.status})` : ''}`;
+  }
+
+  const parsed = decision.evidence === 'guest-memory' ? recovered : parseCrashLines(lines);
+  const crashes = kernel.vmlinux && parsed.length > 0 ? await symbolizeReports(parsed, { vmlinux: kernel.vmlinux, arch: machine.arch }) : parsed;
+  const guest = boot.monitor.guestReport();
+  const cma = checkCma(expectCma(machine), guest, lines);
+
+  const rel = (name: string): string => relative(j.runDir, join(j.jobDir, name));
+  writeFileAtomic(join(j.jobDir, 'cma.txt'), `${formatCmaCheck(cma)}\n`);
+  if (crashes.length > 0) writeFileAtomic(join(j.jobDir, 'crash.txt'), `${crashes.map(formatCrashText).join('\n\n')}\n`);
+  const f = boot.forensics;
+  const forensics: ForensicsRecord | undefined = f && {
+    registers: f.registers,
+    readings: f.readings,
+    recoveredLines: f.recovered.length,
+    ...(firstFault ? { firstFault } : {}),
+    errors: f.errors,
+    durationMs: f.durationMs,
   };
-  writeFileAtomic(join(job.outDir, 'result.json'), JSON.stringify(result, null, 2));
-  return result;
+  return {
+    verdict: decision.verdict,
+    reason,
+    machine: machineRecord(machine),
+    qemu: { argv: boot.argv, ...(boot.exit.exitCode !== undefined ? { exitCode: boot.exit.exitCode } : {}), ...(boot.exit.signal ? { signal: boot.exit.signal } : {}), stderr: boot.exit.stderr },
+    ...(boot.stop ? { stopReason: boot.stop } : {}),
+    decidedAtMs: boot.decidedAtMs,
+    durationMs: boot.durationMs,
+    evidence: decision.evidence,
+    ...(boot.monitor.firstCrash ? { firstCrash: boot.monitor.firstCrash } : {}),
+    crashes,
+    cma,
+    guest,
+    ...(forensics ? { forensics } : {}),
+    files: {
+      console: relative(j.runDir, boot.consoleLog),
+      timedConsole: relative(j.runDir, boot.timedLog),
+      result: rel('result.json'),
+      cma: rel('cma.txt'),
+      ...(crashes.length > 0 ? { crash: rel('crash.txt') } : {}),
+      ...(f && f.recovered.length > 0 ? { recovered: rel(RECOVERED_LOG) } : {}),
+    },
+  };
+}
+
+function machineRecord(m: MachineConfig): MachineRecord {
+  const spec = ARCHES[m.arch].machine;
+  return {
+    qemu: spec.qemu,
+    board: spec.machine,
+    cpu: spec.cpu,
+    memoryMiB: m.memoryMiB,
+    smp: m.smp,
+    ...(m.numa ? { numaNodes: m.numa.nodes } : {}),
+    ...(m.reservedPools ? { reservedPools: m.reservedPools } : {}),
+    kernelCmdline: kernelCmdline(m),
+  };
 }

@@ -1,51 +1,64 @@
 /**
- * Run a matrix: build what the jobs need, boot each job as soon as its kernel is ready,
- * judge it, compare variants with the baseline, and write the run directory:
+ * The job runner: every command that boots kernels (boot, run, repro, validate) is a matrix
+ * run by this one function. It gets the kernels the jobs need (building them, or taking one
+ * prebuilt image), boots each job as soon as its kernel is ready, judges it, compares
+ * variants with the baseline, and writes the run directory:
  *
- *   results/<run-id>/summary.json       the result model (harness/results/model.ts)
- *   results/<run-id>/jobs/<id>/         console.log, console.timed.log, result.json, crash.txt, cma.txt
- *   results/<run-id>/builds/<arch>-<variant>.log
- *   results/latest -> <run-id>
+ *   <run>/summary.json       the result model (harness/results/model.ts)
+ *   <run>/jobs/<id>/         console.log, console.timed.log, result.json, cma.txt, crash.txt, ...
+ *   <run>/builds/<arch>-<variant>.log
+ *   results/latest -> <run>  (for runs under results/)
  *
  * Every file is written atomically; summary.json is rewritten after each job, so an
  * interrupted run keeps what finished and says so (state "interrupted").
  */
 import PQueue from 'p-queue';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { ARCHES, type ArchName } from '../arch.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
-import type { BuildOutcome } from '../build/kernel.ts';
 import { defaultBootConcurrency } from '../boot/boot.ts';
-import { buildKey, requireBuildTools, scheduleBuilds } from '../build/schedule.ts';
-import { formatCmaCheck } from '../cma/check.ts';
 import type { MonitorOptions } from '../boot/console.ts';
-import { formatCrashText } from '../crash/report.ts';
-import { judge, tally } from '../results/evaluate.ts';
+import { machineConfig, requireKernelFits, type MachineConfig, type Profile } from '../boot/profile.ts';
+import type { Verdict } from '../boot/verdict.ts';
+import { configHasNuma } from '../kbuild/kconfig.ts';
+import type { BuildOutcome } from '../kbuild/build.ts';
+import { buildKey, requireBuildTools, scheduleBuilds } from '../kbuild/schedule.ts';
 import { guestInitramfs } from '../image/initramfs.ts';
-import { runBootJob, type JobResult } from './job.ts';
-import { configHasNuma } from '../build/kconfig.ts';
 import { expectationFor, type JobSpec, type Matrix } from '../matrix.ts';
-import { REPO_ROOT } from '../util/paths.ts';
-import { onInterrupt, run as runProcess } from '../util/proc.ts';
-import { machineConfig, type Profile } from '../boot/profile.ts';
-import type { BuildRecord, JobRecord, RunSummary } from '../results/model.ts';
-import { SUMMARY_SCHEMA_VERSION } from '../results/model.ts';
+import { judge, tally } from '../results/evaluate.ts';
+import { SUMMARY_SCHEMA_VERSION, type BootedJob, type BuildRecord, type Expectation, type JobRecord, type RunSummary } from '../results/model.ts';
 import { writeOutputs } from '../results/write.ts';
 import { loadStackedSeries, type Series } from '../source/series.ts';
-import { resolveSource, type KernelSource } from '../source/tree.ts';
+import { resolveSource } from '../source/tree.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { sha256File } from '../util/hash.ts';
+import { REPO_ROOT } from '../util/paths.ts';
+import { onInterrupt } from '../util/children.ts';
+import { run as runProcess } from '../util/proc.ts';
+import { requireTools } from '../util/tools.ts';
+import { runBootJob, type Attempt, type KernelArtifacts } from './job.ts';
+
+/** The variant name of a kernel given as an image (bootlab boot --kernel). */
+export const PREBUILT = 'prebuilt';
+
+/** Where a run's kernels come from. */
+export type KernelSupply =
+  /** Built from a tree (default: Debian's linux-source-6.1), baseline and every series variant. */
+  | { readonly kind: 'build'; readonly kernelSrc?: string; /** Series already loaded, by variant name; others load from patches/. */ readonly series?: ReadonlyMap<string, Series> }
+  /** One image, booted as it is: every job's variant is "prebuilt". */
+  | { readonly kind: 'prebuilt'; readonly image: string };
 
 export interface RunOptions {
   readonly matrix: Matrix;
   readonly jobs: readonly JobSpec[];
   readonly profiles: ReadonlyMap<string, Profile>;
-  readonly kernelSrc?: string;
+  readonly kernels: KernelSupply;
   readonly outDir: string;
+  /** Boots at once. @default cores + 1 */
   readonly parallel?: number;
+  /** The command line's monitor options; they override the matrix's inactivity window. */
   readonly monitor?: Partial<MonitorOptions>;
   readonly onEvent?: (e: RunEvent) => void;
-  /** Series already loaded, by variant name (a series given by path); others load from patches/. */
-  readonly series?: ReadonlyMap<string, Series>;
   /** Jobs already finished in an earlier, interrupted run of the same directory. */
   readonly resumed?: readonly JobRecord[];
 }
@@ -56,8 +69,178 @@ export type RunEvent =
   | { readonly type: 'boot-start'; readonly job: JobSpec }
   | { readonly type: 'job-done'; readonly job: JobRecord };
 
+/** A run's id: its start time in UTC, "20261203T191711Z". Every command's runs are named so. */
 export function newRunId(now = new Date()): string {
   return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/** results/<run-id>, with a suffix when a run started in the same second already has it. */
+export function defaultRunDir(now = new Date()): string {
+  const base = join(REPO_ROOT, 'results', newRunId(now));
+  let dir = base;
+  for (let n = 2; existsSync(dir); n++) dir = `${base}-${n}`;
+  return dir;
+}
+
+/** A kernel ready to boot, or the reason there is none. */
+type Supplied = { readonly ok: true; readonly kernel: KernelArtifacts; readonly hasNuma?: boolean } | { readonly ok: false; readonly reason: string };
+
+export async function runMatrix(o: RunOptions): Promise<RunSummary> {
+  const started = new Date();
+  const runDir = o.outDir;
+  const emit = o.onEvent ?? (() => {});
+  // Impossible profiles fail here, before anything is built or booted; the machines are kept.
+  const machines = new Map<string, MachineConfig>(o.jobs.map((j) => [j.id, machineConfig(j.arch, o.profiles.get(j.profile)!)]));
+  const arches = [...new Set(o.jobs.map((j) => j.arch))];
+  requireTools(Object.fromEntries(arches.map((a) => [ARCHES[a].machine.qemu, ARCHES[a].machine.qemuPackage])), `Booting ${arches.join(', ')}`);
+  const done = new Map<string, JobRecord>((o.resumed ?? []).map((j) => [j.id, j]));
+  const todo = o.jobs.filter((j) => !done.has(j.id));
+  const builds: BuildRecord[] = [];
+  const source = await kernelSource(o, todo, runDir, builds, emit);
+  mkdirSync(join(runDir, 'jobs'), { recursive: true });
+
+  const [bootlab, tools] = await Promise.all([bootlabVersion(), toolVersions(arches)]);
+  const header = {
+    schema: SUMMARY_SCHEMA_VERSION,
+    runId: basename(runDir),
+    matrix: o.matrix.name,
+    gate: o.matrix.gate,
+    startedAt: started.toISOString(),
+    bootlab,
+    kernel: source.kernel,
+    series: source.series,
+    tools,
+  } as const;
+  const summarize = (state: RunSummary['state']): RunSummary => {
+    const jobs = o.jobs.map(
+      (spec): JobRecord =>
+        done.get(spec.id) ?? {
+          ...jobHead(spec, expectationFor(spec, o.matrix.expect)),
+          verdict: 'not-run',
+          reason: state === 'interrupted' ? 'the run was interrupted before this job finished' : 'not run',
+          asExpected: false,
+          problems: ['not run'],
+        },
+    );
+    const finished = new Date();
+    return { ...header, state, finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(), builds: [...builds], jobs, ...tally(jobs) };
+  };
+  const save = (state: RunSummary['state']): RunSummary => {
+    const s = summarize(state);
+    writeFileAtomic(join(runDir, 'summary.json'), `${JSON.stringify(s, null, 2)}\n`);
+    return s;
+  };
+  const removeHook = onInterrupt(() => {
+    const s = save('interrupted');
+    writeOutputs(s, runDir);
+    pointLatest(runDir);
+  });
+  save('interrupted');
+  pointLatest(runDir);
+
+  const queue = new PQueue({ concurrency: o.parallel ?? defaultBootConcurrency() });
+  const initrds = new Map(arches.map((a) => [a, guestInitramfs(a)]));
+  await Promise.all(
+    todo.map(async (spec) => {
+      const supplied = await source.kernels.get(buildKey(spec.arch, spec.variant))!;
+      const expected = expectationFor(spec, o.matrix.expect);
+      let record: JobRecord;
+      if (!supplied.ok) {
+        record = { ...jobHead(spec, expected), verdict: 'build-failed', reason: supplied.reason, asExpected: false, problems: [`the ${spec.arch}/${spec.variant} kernel did not build`] };
+      } else {
+        const machine = machines.get(spec.id)!;
+        if (supplied.hasNuma !== undefined) requireKernelFits(machine, supplied.hasNuma);
+        const initrd = await initrds.get(spec.arch)!;
+        record = await queue.add(
+          async () => {
+            emit({ type: 'boot-start', job: spec });
+            const jobDir = join(runDir, 'jobs', spec.id);
+            const attempts: Attempt[] = [];
+            // infra-error is retried; an unexpected outcome is re-run once to tell a real
+            // failure from a flaky one.
+            for (let i = 0; i <= o.matrix.retries; i++) {
+              rmSync(jobDir, { recursive: true, force: true });
+              const monitor = monitorForAttempt(i, o.matrix, o.monitor);
+              const r = await runBootJob({ id: spec.id, machine, kernel: supplied.kernel, initrd, runDir, jobDir, ...(monitor ? { monitor } : {}) });
+              attempts.push(r);
+              const ok = judge(expected, r).length === 0;
+              if (r.verdict !== 'infra-error' && (ok || attempts.length > 1)) break;
+            }
+            const booted = bootedRecord(spec, expected, attempts);
+            writeFileAtomic(join(runDir, booted.files.result), `${JSON.stringify(booted, null, 2)}\n`);
+            return booted;
+          },
+          { throwOnTimeout: true },
+        );
+      }
+      done.set(spec.id, record);
+      save('interrupted');
+      emit({ type: 'job-done', job: record });
+    }),
+  );
+  removeHook();
+  const summary = save('complete');
+  writeOutputs(summary, runDir);
+  pointLatest(runDir);
+  return summary;
+}
+
+/** The kernels the jobs need, by build key, and what the summary says about their source. */
+async function kernelSource(
+  o: RunOptions,
+  todo: readonly JobSpec[],
+  runDir: string,
+  builds: BuildRecord[],
+  emit: (e: RunEvent) => void,
+): Promise<{ kernel: RunSummary['kernel']; series: RunSummary['series']; kernels: Map<string, Promise<Supplied>> }> {
+  const supply = o.kernels;
+  if (supply.kind === 'prebuilt') {
+    const kernels = new Map<string, Promise<Supplied>>();
+    for (const j of todo) kernels.set(buildKey(j.arch, j.variant), Promise.resolve({ ok: true, kernel: { image: supply.image } }));
+    return { kernel: { version: imageVersion(supply.image), origin: supply.image, sourceHash: await sha256File(supply.image) }, series: [], kernels };
+  }
+  const variants = [...new Set(o.jobs.map((j) => j.variant))].filter((v) => v !== 'baseline');
+  const series = new Map<string, Series>(variants.map((v) => [v, supply.series?.get(v) ?? loadStackedSeries(v)]));
+  const arches = [...new Set(todo.map((j) => j.arch))];
+  requireBuildTools(arches);
+  const source = await resolveSource(supply.kernelSrc);
+  const wanted = [...new Set(todo.map((j) => `${j.arch}\0${j.variant}`))].map((k) => {
+    const [arch, variant] = k.split('\0') as [ArchName, string];
+    return { arch, ...(variant !== 'baseline' ? { series: series.get(variant)! } : {}) };
+  });
+  const built = scheduleBuilds({
+    source,
+    kernels: wanted,
+    onEvent: (e) => {
+      if (e.type === 'start') emit({ type: 'build-start', arch: e.arch, variant: e.variant });
+      else {
+        const rec = buildRecord(e.outcome, runDir);
+        builds.push(rec);
+        emit({ type: 'build-done', build: rec });
+      }
+    },
+  });
+  const kernels = new Map<string, Promise<Supplied>>();
+  for (const [key, outcome] of built) {
+    kernels.set(
+      key,
+      outcome.then((b): Supplied =>
+        b.ok
+          ? { ok: true, kernel: { image: b.image, vmlinux: b.vmlinux, systemMap: b.systemMap, config: b.config }, hasNuma: configHasNuma(b.config) }
+          : { ok: false, reason: `build failed: ${b.errors[0] ?? 'see the build log'}` },
+      ),
+    );
+  }
+  return {
+    kernel: { version: source.version, origin: source.origin, sourceHash: source.hash, ...(source.gitCommit ? { gitCommit: source.gitCommit } : {}) },
+    series: [...series.values()].map((s) => ({ name: s.name, hash: s.hash, patches: s.patches.map((p) => ({ file: p.file, sha256: p.sha256 })) })),
+    kernels,
+  };
+}
+
+/** The release an image says it is ("Linux version 6.1.158 ..."); compressed images do not say. */
+function imageVersion(image: string): string {
+  return /Linux version (\d+\.\d+\S*)/.exec(readFileSync(image).toString('latin1'))?.[1] ?? 'unknown';
 }
 
 async function firstLine(file: string, args: string[]): Promise<string> {
@@ -66,13 +249,9 @@ async function firstLine(file: string, args: string[]): Promise<string> {
 }
 
 async function toolVersions(arches: readonly ArchName[]): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const a of arches) {
-    out[`${ARCHES[a].crossCompile}gcc`] = await firstLine(`${ARCHES[a].crossCompile}gcc`, ['--version']);
-    out[ARCHES[a].machine.qemu] = await firstLine(ARCHES[a].machine.qemu, ['--version']);
-  }
-  out.node = process.version;
-  return out;
+  const tools = arches.flatMap((a) => [`${ARCHES[a].crossCompile}gcc`, ARCHES[a].machine.qemu]);
+  const versions = await Promise.all(tools.map((t) => firstLine(t, ['--version'])));
+  return { ...Object.fromEntries(tools.map((t, i) => [t, versions[i]!])), node: process.version };
 }
 
 async function bootlabVersion(): Promise<RunSummary['bootlab']> {
@@ -96,151 +275,6 @@ function buildRecord(b: BuildOutcome, runDir: string): BuildRecord {
   };
 }
 
-export async function runMatrix(o: RunOptions): Promise<RunSummary> {
-  const started = new Date();
-  const runDir = o.outDir;
-  mkdirSync(join(runDir, 'jobs'), { recursive: true });
-  const emit = o.onEvent ?? (() => {});
-
-  // Impossible profiles fail here, before anything is built or booted.
-  for (const j of o.jobs) machineConfig(j.arch, o.profiles.get(j.profile)!);
-  const arches = [...new Set(o.jobs.map((j) => j.arch))];
-  const variantNames = [...new Set(o.jobs.map((j) => j.variant))];
-  const series = new Map<string, Series>(variantNames.filter((v) => v !== 'baseline').map((v) => [v, o.series?.get(v) ?? loadStackedSeries(v)]));
-  requireBuildTools(arches);
-  const source: KernelSource = await resolveSource(o.kernelSrc);
-
-  const done = new Map<string, JobRecord>((o.resumed ?? []).map((j) => [j.id, j]));
-  const builds: BuildRecord[] = [];
-  const header = {
-    schema: SUMMARY_SCHEMA_VERSION as typeof SUMMARY_SCHEMA_VERSION,
-    runId: relative(join(runDir, '..'), runDir),
-    matrix: o.matrix.name,
-    startedAt: started.toISOString(),
-    bootlab: await bootlabVersion(),
-    kernel: { version: source.version, origin: source.origin, sourceHash: source.hash, ...(source.gitCommit ? { gitCommit: source.gitCommit } : {}) },
-    series: [...series.values()].map((s) => ({ name: s.name, hash: s.hash, patches: s.patches.map((p) => ({ file: p.file, sha256: p.sha256 })) })),
-    tools: await toolVersions(arches),
-  };
-  const summarize = (state: RunSummary['state']): RunSummary => {
-    const jobs = o.jobs.map(
-      (spec) =>
-        done.get(spec.id) ?? {
-          id: spec.id,
-          arch: spec.arch,
-          variant: spec.variant,
-          profile: spec.profile,
-          verdict: 'not-run' as const,
-          reason: state === 'interrupted' ? 'the run was interrupted before this job finished' : 'not run',
-          expected: expectationFor(spec, o.matrix.expect),
-          asExpected: false,
-          problems: ['not run'],
-          crashes: [],
-          durationMs: 0,
-          files: {},
-          attempts: 0,
-        },
-    );
-    const finished = new Date();
-    return {
-      ...header,
-      state,
-      finishedAt: finished.toISOString(),
-      durationMs: finished.getTime() - started.getTime(),
-      builds: [...builds],
-      jobs,
-      ...tally(jobs),
-    };
-  };
-  const save = (state: RunSummary['state']): RunSummary => {
-    const s = summarize(state);
-    writeFileAtomic(join(runDir, 'summary.json'), `${JSON.stringify(s, null, 2)}\n`);
-    return s;
-  };
-  const removeHook = onInterrupt(() => {
-    const s = save('interrupted');
-    writeOutputs(s, runDir);
-    pointLatest(runDir);
-  });
-  save('interrupted');
-  pointLatest(runDir);
-
-  const todo = o.jobs.filter((j) => !done.has(j.id));
-  const kernels = [...new Set(todo.map((j) => `${j.arch}\0${j.variant}`))].map((k) => {
-    const [arch, variant] = k.split('\0') as [ArchName, string];
-    return { arch, ...(variant !== 'baseline' ? { series: series.get(variant)! } : {}) };
-  });
-  const built = scheduleBuilds({
-    source,
-    kernels,
-    onEvent: (e) => {
-      if (e.type === 'start') emit({ type: 'build-start', arch: e.arch, variant: e.variant });
-      else {
-        const rec = buildRecord(e.outcome, runDir);
-        builds.push(rec);
-        emit({ type: 'build-done', build: rec });
-      }
-    },
-  });
-
-  const queue = new PQueue({ concurrency: o.parallel ?? defaultBootConcurrency() });
-  const initrds = new Map(arches.map((a) => [a, guestInitramfs(a)]));
-  await Promise.all(
-    todo.map(async (spec) => {
-      const outcome = await built.get(buildKey(spec.arch, spec.variant))!;
-      const expected = expectationFor(spec, o.matrix.expect);
-      const jobDir = join(runDir, 'jobs', spec.id);
-      let record: JobRecord;
-      if (!outcome.ok) {
-        record = {
-          id: spec.id,
-          arch: spec.arch,
-          variant: spec.variant,
-          profile: spec.profile,
-          verdict: 'build-failed',
-          reason: `build failed: ${outcome.errors[0] ?? 'see the build log'}`,
-          expected,
-          asExpected: false,
-          problems: [`the ${spec.arch}/${spec.variant} kernel did not build`],
-          crashes: [],
-          durationMs: 0,
-          files: {},
-          attempts: 0,
-        };
-      } else {
-        const machine = machineConfig(spec.arch, o.profiles.get(spec.profile)!, configHasNuma(outcome.config));
-        const initrd = await initrds.get(spec.arch)!;
-        record = await queue.add(
-          async () => {
-            emit({ type: 'boot-start', job: spec });
-            const attempts: JobResult[] = [];
-            // infra-error is retried; an unexpected outcome is re-run once to tell a real
-            // failure from a flaky one.
-            for (let i = 0; i <= o.matrix.retries; i++) {
-              rmSync(jobDir, { recursive: true, force: true });
-              const monitor = monitorForAttempt(i, o.matrix, o.monitor);
-              const r = await runBootJob({ id: spec.id, machine, kernel: outcome.image, initrd, outDir: jobDir, symbols: { systemMap: outcome.systemMap, config: outcome.config }, ...(monitor ? { monitor } : {}) }, spec.variant, outcome.vmlinux);
-              attempts.push(r);
-              const ok = judge(expected, r).length === 0;
-              if (r.verdict !== 'infra-error' && (ok || attempts.length > 1)) break;
-            }
-            return toRecord(spec, expected, attempts, runDir, jobDir);
-          },
-          { throwOnTimeout: true },
-        );
-      }
-      done.set(spec.id, record);
-      save('interrupted');
-      emit({ type: 'job-done', job: record });
-    }),
-  );
-  removeHook();
-  const summary = save('complete');
-  writeOutputs(summary, runDir);
-  pointLatest(runDir);
-  return summary;
-}
-
 /**
  * Console-monitor options for attempt `attempt` (0-based) of a job. The command line wins;
  * otherwise a matrix's short inactivity window applies to the first attempt only, so an
@@ -251,37 +285,21 @@ export function monitorForAttempt(attempt: number, matrix: Pick<Matrix, 'inactiv
   return { ...cli, inactivityMs: matrix.inactivityMs };
 }
 
-function toRecord(spec: JobSpec, expected: JobRecord['expected'], attempts: readonly JobResult[], runDir: string, jobDir: string): JobRecord {
+function jobHead(spec: JobSpec, expected: Expectation): { id: string; arch: ArchName; variant: string; profile: string; expected: Expectation } {
+  return { id: spec.id, arch: spec.arch, variant: spec.variant, profile: spec.profile, expected };
+}
+
+/** A booted job's record: its last attempt, judged, with how its attempts went. */
+function bootedRecord(spec: JobSpec, expected: Expectation, attempts: readonly Attempt[]): BootedJob {
   const last = attempts.at(-1)!;
-  const verdicts = attempts.map((a) => a.verdict);
-  const real = verdicts.filter((v) => v !== 'infra-error');
-  const flaky = new Set(real).size > 1;
+  const verdicts: Verdict[] = attempts.map((a) => a.verdict);
+  const flaky = new Set(verdicts.filter((v) => v !== 'infra-error')).size > 1;
   const problems = judge(expected, last);
-  const files: { console?: string; result?: string; crash?: string; cma?: string } = {
-    console: relative(runDir, last.consoleLog),
-    result: relative(runDir, join(jobDir, 'result.json')),
-  };
-  if (last.crashes.length > 0) {
-    writeFileAtomic(join(jobDir, 'crash.txt'), `${last.crashes.map(formatCrashText).join('\n\n')}\n`);
-    files.crash = relative(runDir, join(jobDir, 'crash.txt'));
-  }
-  writeFileAtomic(join(jobDir, 'cma.txt'), `${formatCmaCheck(last.cma)}\n`);
-  files.cma = relative(runDir, join(jobDir, 'cma.txt'));
   return {
-    id: spec.id,
-    arch: spec.arch,
-    variant: spec.variant,
-    profile: spec.profile,
-    verdict: last.verdict,
-    reason: last.reason,
-    expected,
+    ...jobHead(spec, expected),
+    ...last,
     asExpected: problems.length === 0,
     problems,
-    crashes: last.crashes,
-    cma: last.cma,
-    durationMs: last.durationMs,
-    files,
-    qemuArgv: last.qemu.argv,
     attempts: attempts.length,
     ...(attempts.length > 1 ? { attemptVerdicts: verdicts } : {}),
     ...(flaky ? { flaky } : {}),
@@ -296,11 +314,4 @@ export function pointLatest(runDir: string): void {
   rmSync(tmp, { force: true });
   symlinkSync(relative(parent, runDir), tmp);
   renameSync(tmp, join(parent, 'latest'));
-}
-
-/** Exit code of a finished run: 1 if anything is not as expected, 3 if only infrastructure failed. */
-export function runExitCode(s: RunSummary): number {
-  const unexpected = s.jobs.filter((j) => !j.asExpected);
-  if (unexpected.length === 0) return 0;
-  return unexpected.every((j) => j.verdict === 'infra-error') ? 3 : 1;
 }

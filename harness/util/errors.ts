@@ -4,8 +4,11 @@
  * An InfraError is the machine failing us (disk full, QEMU died): exit 3.
  * Anything else is a bug in bootlab and surfaces with its stack.
  */
+/** bootlab's exit codes; results/exit.ts says when a run ends in 0, 1 or 3. */
+export const EXIT = { ok: 0, failed: 1, userError: 2, infrastructure: 3 } as const;
+
 export class UserError extends Error {
-  readonly exitCode = 2;
+  readonly exitCode = EXIT.userError;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'UserError';
@@ -13,7 +16,7 @@ export class UserError extends Error {
 }
 
 export class InfraError extends Error {
-  readonly exitCode = 3;
+  readonly exitCode = EXIT.infrastructure;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'InfraError';

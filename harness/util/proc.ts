@@ -1,53 +1,11 @@
 /**
  * Every child process bootlab starts goes through here, so that none outlives bootlab.
  * Children run in their own process group (`detached`), which lets us kill `make` together
- * with the compilers it forked, and QEMU with anything it spawned, in one signal.
+ * with the compilers it forked, and QEMU with anything it spawned, in one signal; each is
+ * tracked by util/children.ts until it exits.
  */
 import { execa, type Options, type ResultPromise } from 'execa';
-
-const live = new Set<number>();
-let handlersInstalled = false;
-
-/** Kill a whole process group; a group that is already gone is not an error. */
-export function killGroup(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group has exited already.
-  }
-}
-
-export function killAllChildren(): void {
-  for (const pid of live) killGroup(pid);
-  live.clear();
-}
-
-const interruptHooks = new Set<(signal: NodeJS.Signals) => void>();
-
-/**
- * Run `hook` (synchronously) when bootlab is interrupted, after every child is dead: the
- * place to record what finished. Returns a function that removes the hook.
- */
-export function onInterrupt(hook: (signal: NodeJS.Signals) => void): () => void {
-  installSignalHandlers();
-  interruptHooks.add(hook);
-  return () => interruptHooks.delete(hook);
-}
-
-/** On SIGINT/SIGTERM kill every child group, run the hooks, exit with 128+signo. */
-export function installSignalHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.on(signal, () => {
-      killAllChildren();
-      for (const hook of interruptHooks) hook(signal);
-      process.stderr.write(`bootlab: interrupted by ${signal}; every QEMU and make it started has been killed\n`);
-      process.exit(code);
-    });
-  }
-  process.on('exit', killAllChildren);
-}
+import { forgetChild, killGroup, trackChild } from './children.ts';
 
 export interface RunOptions {
   readonly cwd?: string;
@@ -99,14 +57,21 @@ export async function run(file: string, args: readonly string[], options: RunOpt
   };
 }
 
-/** Register a child started elsewhere (QEMU) so signals and exit kill it. */
-export function track(child: ResultPromise): void {
+/**
+ * Start a long-running child (QEMU) in its own process group, tracked so that signals and
+ * bootlab's exit kill it; the caller streams its output and awaits it. Never rejects.
+ */
+export function start(file: string, args: readonly string[], options: Options): ResultPromise {
+  const child: ResultPromise = execa(file, args, { ...options, detached: true, cleanup: false, reject: false, stdin: 'ignore' });
+  track(child);
+  return child;
+}
+
+/** Register a child so that signals and exit kill it. */
+function track(child: ResultPromise): void {
   const pid = child.pid;
   if (pid === undefined) return;
-  live.add(pid);
-  installSignalHandlers();
-  const forget = (): void => {
-    live.delete(pid);
-  };
+  trackChild(pid);
+  const forget = (): void => forgetChild(pid);
   child.then(forget, forget);
 }

@@ -1,5 +1,10 @@
 import t from 'tap';
-import { ConsoleMonitor, DEFAULT_MONITOR, decideVerdict } from '../../harness/boot/console.ts';
+import { ConsoleMonitor, DEFAULT_MONITOR } from '../../harness/boot/console.ts';
+import { decideVerdict } from '../../harness/boot/verdict.ts';
+import { toConsoleLine } from '../../harness/crash/console.ts';
+import { parseCrashLines } from '../../harness/crash/parse.ts';
+import { crashFixtureNames, fixtureLog } from '../crash/fixture-log.ts';
+
 
 const clean = { exitCode: 0, signal: undefined, killedByUs: false, stderr: '' };
 const killed = { exitCode: undefined, signal: 'SIGKILL', killedByUs: true, stderr: '' };
@@ -18,7 +23,7 @@ t.test('a panic stops QEMU at the end-of-panic marker', async (t) => {
   t.equal(m.check(920), undefined, 'waits for the rest of the trace');
   m.feed('---[ end Kernel panic - not syncing: Attempted to kill the idle task! ]---', 930);
   t.equal(m.check(935), 'panic');
-  t.same(decideVerdict(m, 'panic', killed), { verdict: 'crash', reason: 'Kernel panic - not syncing: Attempted to kill the idle task!' });
+  t.same(decideVerdict(m, 'panic', killed), { verdict: 'crash', reason: 'Kernel panic - not syncing: Attempted to kill the idle task!', evidence: 'console' });
 });
 
 t.test('a panic without its end marker still stops within the grace period, even while output continues', async (t) => {
@@ -95,12 +100,47 @@ t.test('a complete report and a clean exit is a pass; no report is an infra erro
   t.same(decideVerdict(m, undefined, clean).verdict, 'pass');
   const empty = new ConsoleMonitor();
   empty.feed('reboot: Power down', 5);
-  t.same(decideVerdict(empty, undefined, clean), { verdict: 'infra-error', reason: 'the guest powered off without a report' });
+  t.same(decideVerdict(empty, undefined, clean), { verdict: 'infra-error', reason: 'the guest powered off without a report', evidence: 'console' });
 });
 
 t.test('QEMU failing by itself is a qemu-error with its own message', async (t) => {
   const m = new ConsoleMonitor();
   const v = decideVerdict(m, undefined, { exitCode: 1, signal: undefined, killedByUs: false, stderr: "qemu-system-mips: Could not open 'vgabios-cirrus.bin'\n" });
-  t.same(v, { verdict: 'qemu-error', reason: "qemu-system-mips: Could not open 'vgabios-cirrus.bin'" });
+  t.same(v, { verdict: 'qemu-error', reason: "qemu-system-mips: Could not open 'vgabios-cirrus.bin'", evidence: 'console' });
   t.equal(decideVerdict(m, undefined, { exitCode: undefined, signal: 'SIGKILL', killedByUs: false, stderr: '' }).verdict, 'infra-error');
+});
+
+t.test('a crash found in the printk buffer of a silent guest turns its hang into a crash from guest memory', async (t) => {
+  const m = new ConsoleMonitor({ ...DEFAULT_MONITOR, inactivityMs: 5000 });
+  const recovered = parseCrashLines(fixtureLog('arm64-cma-paging-request.log').split('\n'));
+  const v = decideVerdict(m, 'inactivity', killed, recovered);
+  t.equal(v.verdict, 'crash');
+  t.equal(v.evidence, 'guest-memory');
+  t.match(v.reason, /^recovered from guest memory: Unable to handle kernel paging request .* \(the console stayed silent: no console output for 5s/);
+  t.equal(decideVerdict(m, 'inactivity', killed, []).verdict, 'hang', 'nothing recovered: a hang');
+});
+
+t.test('the first crash the monitor sees as the console streams is the first report the parser finds in the lines it kept', async (t) => {
+  for (const file of crashFixtureNames()) {
+    const m = new ConsoleMonitor();
+    fixtureLog(file).split('\n').forEach((line, i) => m.feed(line, i));
+    const reports = parseCrashLines(m.lines());
+    t.equal(m.firstCrash !== undefined, reports.length > 0, `${file}: both see a crash, or neither`);
+    if (m.firstCrash && reports[0]) t.equal(toConsoleLine(m.firstCrash.line).text, reports[0].header, `${file}: the same line`);
+  }
+});
+
+t.test('memory stays bounded on an endless console, and the first crash is kept even when it comes late', async (t) => {
+  const m = new ConsoleMonitor();
+  const filler = 'x'.repeat(1000);
+  for (let i = 0; i < 12_000; i++) m.feed(`[${i}] ${filler}`, i);
+  const crash = fixtureLog('arm64-cma-paging-request.log').split('\n');
+  crash.forEach((line, i) => m.feed(line, 12_000 + i));
+  for (let i = 0; i < 12_000; i++) m.feed(`[after ${i}] ${filler}`, 30_000 + i);
+  const kept = m.lines();
+  const chars = kept.reduce((n, l) => n + l.length, 0);
+  t.ok(chars < 18 * 2 ** 20, `${(chars / 2 ** 20).toFixed(1)} MiB kept of ${(m.lineCount * 1000) / 2 ** 20} MiB`);
+  t.ok(kept.some((l) => /console lines not kept in memory/.test(l)), 'a marker says where lines were left out');
+  t.equal(parseCrashLines(kept)[0]?.title, 'BUG: unable to handle kernel paging request in cma_init_reserved_mem');
+  t.equal(kept.at(-1), `[after 11999] ${filler}`, 'the end of the console is kept');
 });

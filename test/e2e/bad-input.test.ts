@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootlab, BIN, REPO } from '../helpers.ts';
 import { cacheRoot } from '../../harness/util/paths.ts';
-import type { BuildOutcome } from '../../harness/build/kernel.ts';
+import type { BuildOutcome } from '../../harness/kbuild/build.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'bootlab-bad-'));
 t.teardown(() => rmSync(out, { recursive: true, force: true }));

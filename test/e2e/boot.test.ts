@@ -1,39 +1,57 @@
 /**
  * Real boots: baseline kernels on QEMU for all three arches, a kernel that panics, a
  * guest that goes silent, SIGINT in the middle of boots, and profiles that cannot boot.
+ * bootlab boot --json prints the run's summary.json: the same result model as bootlab run.
  */
 import t from 'tap';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { JobResult as BootResult } from '../../harness/run/job.ts';
-import { bootlab, FIXTURES, qemuProcesses, spawnBootlab, waitFor } from '../helpers.ts';
+import { basename, join } from 'node:path';
+import type { BootedJob, RunSummary } from '../../harness/results/model.ts';
+import { bootedJobs, bootlab, FIXTURES, qemuProcesses, spawnBootlab, summaryOf, waitFor } from '../helpers.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'bootlab-boot-'));
 t.teardown(() => rmSync(out, { recursive: true, force: true }));
 
-function results(stdout: string): BootResult[] {
-  return JSON.parse(stdout) as BootResult[];
+function results(stdout: string): BootedJob[] {
+  return bootedJobs(JSON.parse(stdout) as RunSummary);
 }
 
 const MiB = 2 ** 20;
-const areaMiB = (r: BootResult, name: string): number | undefined => {
-  const a = r.report.areas.find((x) => x.name === name);
-  return a ? (a.count * (r.report.pageSize ?? 4096)) / MiB : undefined;
+const areaMiB = (r: BootedJob, name: string): number | undefined => {
+  const a = r.guest.areas.find((x) => x.name === name);
+  return a ? (a.count * (r.guest.pageSize ?? 4096)) / MiB : undefined;
 };
 
 t.test('baseline kernels boot on arm64, arm and mips and report the CMA area the command line asked for', async (t) => {
-  const r = await bootlab(['boot', '--arch', 'arm64,arm,mips', '--profile', 'default', '--json', '--out', join(out, 'default')]);
+  const dir = join(out, 'default');
+  const r = await bootlab(['boot', '--arch', 'arm64,arm,mips', '--profile', 'default', '--json', '--out', dir]);
   t.equal(r.exitCode, 0, r.stderr);
   const boots = results(r.stdout);
   t.same(boots.map((b) => [b.arch, b.verdict]).sort(), [['arm', 'pass'], ['arm64', 'pass'], ['mips', 'pass']]);
   for (const b of boots) {
-    t.equal(b.report.complete, true, `${b.arch}: the guest report is complete`);
-    t.match(b.report.cmdline, /cma=8M/, `${b.arch}: the guest saw the profile's command line`);
+    t.equal(b.guest.complete, true, `${b.arch}: the guest report is complete`);
+    t.match(b.guest.cmdline, /cma=8M/, `${b.arch}: the guest saw the profile's command line`);
     t.equal(areaMiB(b, 'reserved'), 8, `${b.arch}: cma=8M made an 8 MiB "reserved" area`);
-    t.equal(b.report.cmaTotalKiB, 8 * 1024, `${b.arch}: CmaTotal is 8 MiB`);
-    t.ok(existsSync(b.consoleLog), `${b.arch}: the console log is kept`);
+    t.equal(b.guest.cmaTotalKiB, 8 * 1024, `${b.arch}: CmaTotal is 8 MiB`);
+    t.ok(existsSync(join(dir, b.files.console)), `${b.arch}: the console log is kept`);
+    t.equal(b.machine.board, b.arch === 'mips' ? 'malta' : 'virt', `${b.arch}: the job records its machine`);
   }
+  const s = summaryOf(dir);
+  t.same(s.jobs, JSON.parse(r.stdout).jobs, 'what --json prints is the run directory\'s summary.json');
+  t.match(s.runId, 'default');
+  for (const b of boots) t.same(JSON.parse(readFileSync(join(dir, b.files.result), 'utf8')), b, `${b.arch}: result.json is the job's record`);
+});
+
+t.test('without --out a boot run is named like every run, results/<UTC time>, and results/latest points at it', async (t) => {
+  const r = await bootlab(['boot', '--arch', 'arm64', '--profile', 'default']);
+  t.equal(r.exitCode, 0, r.stderr);
+  const dir = /^boot: 1 jobs -> (\S+)$/m.exec(r.stdout)?.[1];
+  t.match(dir, /\/results\/\d{8}T\d{6}Z(-\d+)?$/);
+  t.teardown(() => rmSync(dir!, { recursive: true, force: true }));
+  t.equal(summaryOf(dir!).runId, basename(dir!));
+  t.equal(realpathSync(join(dir!, '..', 'latest')), realpathSync(dir!));
+  t.match(r.stdout, /arm64\/baseline\/default +pass/, 'each job is described at the end');
 });
 
 t.test('an arm64 NUMA profile with two nodes boots with both nodes online', async (t) => {
@@ -41,7 +59,7 @@ t.test('an arm64 NUMA profile with two nodes boots with both nodes online', asyn
   t.equal(r.exitCode, 0, r.stderr);
   const [b] = results(r.stdout);
   t.equal(b!.verdict, 'pass');
-  t.same(b!.report.nodes.map((n) => [n.id, ((n.endPfn - n.startPfn) * 4096) / MiB]), [[0, 1024], [1, 1024]]);
+  t.same(b!.guest.nodes.map((n) => [n.id, ((n.endPfn - n.startPfn) * 4096) / MiB]), [[0, 1024], [1, 1024]]);
   t.equal(areaMiB(b!, 'reserved'), 64);
   t.same(b!.qemu.argv.filter((a) => a.startsWith('node,')), ['node,nodeid=0,memdev=mem0,cpus=0', 'node,nodeid=1,memdev=mem1,cpus=1']);
 });
@@ -56,6 +74,7 @@ t.test('a kernel that panics gets a crash verdict from the panic itself, not fro
   // QEMU: never the inactivity window or the timeout.
   t.ok(panicked.stopReason === undefined || panicked.stopReason === 'panic', `stopped by ${panicked.stopReason ?? 'QEMU exiting'}`);
   t.equal(panicked.crashes[0]?.kind, 'panic');
+  t.same(panicked.attemptVerdicts, ['crash', 'crash'], 'an unexpected crash is confirmed by a second boot, as in every run');
   t.same(await qemuProcesses(`bootlab-${panicked.id}`), [], 'its QEMU is gone');
 });
 

@@ -6,7 +6,7 @@ import t from 'tap';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BuildOutcome } from '../../harness/build/kernel.ts';
+import type { BuildOutcome } from '../../harness/kbuild/build.ts';
 import { cacheRoot } from '../../harness/util/paths.ts';
 import { bootlab, FIXTURES } from '../helpers.ts';
 

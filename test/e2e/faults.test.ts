@@ -7,14 +7,12 @@ import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BuildOutcome } from '../../harness/build/kernel.ts';
-import type { RunSummary } from '../../harness/results/model.ts';
-import { bootlab, FIXTURES, pgrep, qemuProcesses, spawnBootlab, waitFor } from '../helpers.ts';
+import type { BuildOutcome } from '../../harness/kbuild/build.ts';
+import { booted, bootlab, FIXTURES, pgrep, qemuProcesses, spawnBootlab, summaryOf, waitFor } from '../helpers.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'bootlab-faults-'));
 t.teardown(() => rmSync(out, { recursive: true, force: true }));
 const MATRIX = join(FIXTURES, 'matrices', 'faults.json');
-const summaryOf = (dir: string): RunSummary => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
 
 t.test('QEMU killed with SIGKILL mid-boot is an infra-error, retried once, and the run goes on', async (t) => {
   const dir = join(out, 'sigkill');
@@ -27,7 +25,7 @@ t.test('QEMU killed with SIGKILL mid-boot is an infra-error, retried once, and t
   t.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
   const s = summaryOf(dir);
   const silent = s.jobs.find((j) => j.profile === 'silent')!;
-  t.same(silent.attemptVerdicts, ['infra-error', 'hang'], 'the killed attempt is an infra-error, the retry hangs as expected');
+  t.same(booted(silent).attemptVerdicts, ['infra-error', 'hang'], 'the killed attempt is an infra-error, the retry hangs as expected');
   t.equal(silent.asExpected, true);
   t.same(s.jobs.map((j) => j.verdict), ['pass', 'pass', 'hang'], 'the other jobs ran as usual');
 });
@@ -45,7 +43,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const s = summaryOf(dir);
     t.equal(s.state, 'interrupted');
     t.same(s.jobs.map((j) => [j.profile, j.verdict]), [['default', 'pass'], ['cma-32m', 'pass'], ['silent', 'not-run']]);
-    t.ok(existsSync(join(dir, s.jobs[0]!.files.console!)), 'a finished job keeps its console log');
+    t.ok(existsSync(join(dir, booted(s.jobs[0]!).files.console)), 'a finished job keeps its console log');
     t.ok(existsSync(join(dir, 'report.html')), 'the report shows what finished');
 
     const resumed = await bootlab(['run', MATRIX, '--resume', dir, '--inactivity', '3']);

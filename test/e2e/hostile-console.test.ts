@@ -9,7 +9,8 @@ import { execa } from 'execa';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, FIXTURES, REPO } from '../helpers.ts';
+import type { RunSummary } from '../../harness/results/model.ts';
+import { BIN, booted, FIXTURES, REPO } from '../helpers.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'bootlab-hostile-'));
 t.teardown(() => rmSync(out, { recursive: true, force: true }));
@@ -26,8 +27,9 @@ t.test('100 MiB of hostile console output is kept on disk, memory stays bounded,
   });
   t.notMatch(r.stderr, /at .*\.ts:\d+|heap out of memory/i, 'no stack trace, no OOM');
   t.equal(r.exitCode, 3, `a guest that prints garbage and exits without a report is an infra-error: ${r.stderr.slice(0, 500)}`);
-  const [result] = JSON.parse(r.stdout) as { verdict: string; consoleLog: string; reason: string }[];
-  t.equal(result!.verdict, 'infra-error');
-  t.match(result!.reason, /without a report/);
-  t.ok(statSync(result!.consoleLog).size >= 110 * 2 ** 20, 'every byte is in console.log');
+  const result = booted((JSON.parse(r.stdout) as RunSummary).jobs[0]!);
+  t.equal(result.verdict, 'infra-error');
+  t.match(result.reason, /without a report/);
+  t.same(result.attemptVerdicts, ['infra-error', 'infra-error'], 'an infra-error is retried once, as in every run');
+  t.ok(statSync(join(out, result.files.console)).size >= 110 * 2 ** 20, 'every byte is in console.log');
 });

@@ -8,16 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseStringPromise } from 'xml2js';
 import type { RunSummary } from '../../harness/results/model.ts';
-import { bootlab, FIXTURES, qemuProcesses } from '../helpers.ts';
+import { booted, bootlab, FIXTURES, jobOf, qemuProcesses, summaryOf } from '../helpers.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'bootlab-matrix-'));
 t.teardown(() => rmSync(out, { recursive: true, force: true }));
-const summaryOf = (dir: string): RunSummary => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
-const job = (s: RunSummary, id: string) => {
-  const j = s.jobs.find((x) => x.id === id);
-  if (!j) throw new Error(`no job ${id} in ${s.jobs.map((x) => x.id).join(', ')}`);
-  return j;
-};
+const job = (s: RunSummary, id: string) => booted(jobOf(s, id));
 
 t.test('the arm64 repro crashes in cma_init_reserved_mem with its mm/cma.c line, and the scenario passes', async (t) => {
   const dir = join(out, 'repro');
@@ -40,18 +35,18 @@ t.test('pre-merge validation of cma-dynamic-areas exits 1 and names each regress
   for (const p of ['default', 'cma-32m', 'cma-64m']) t.match(r.stdout, new RegExp(`REGRESSION arm ${p}: verdict hang`), `arm ${p} is named`);
   const s = summaryOf(dir);
   t.equal(s.jobs.length, 24, 'every pre-merge job ran');
-  for (const j of s.jobs) t.ok(j.verdict !== 'not-run' && (j.verdict !== 'pass' || j.cma), `${j.id} has a verdict and, when it booted, a CMA check`);
+  for (const j of s.jobs) t.ok(booted(j).cma, `${j.id} booted and has a CMA check`);
 
   const arm64Base = job(s, 'arm64-baseline-numa8-pernuma-overlimit');
-  t.ok(arm64Base.cma!.kernel.slotErrors > 0, 'arm64 baseline: Not enough slots');
-  t.equal(arm64Base.cma!.rows.filter((row) => row.status === 'ok').length, 8, 'arm64 baseline: only 8 of 9 areas');
+  t.ok(arm64Base.cma.kernel.slotErrors > 0, 'arm64 baseline: Not enough slots');
+  t.equal(arm64Base.cma.rows.filter((row) => row.status === 'ok').length, 8, 'arm64 baseline: only 8 of 9 areas');
   const arm64Patched = job(s, 'arm64-cma-dynamic-areas-numa8-pernuma-overlimit');
   t.equal(arm64Patched.verdict, 'pass');
-  t.equal(arm64Patched.cma!.ok, true, 'arm64 patched: all nine areas, on their nodes');
+  t.equal(arm64Patched.cma.ok, true, 'arm64 patched: all nine areas, on their nodes');
   t.equal(s.comparisons.find((c) => c.arch === 'arm64' && c.profile === 'numa8-pernuma-overlimit')!.class, 'fixed');
 
   const armBase = job(s, 'arm-baseline-dt-pools-overlimit');
-  t.equal(armBase.cma!.kernel.slotErrors, 3, 'arm baseline: three areas found no slot');
+  t.equal(armBase.cma.kernel.slotErrors, 3, 'arm baseline: three areas found no slot');
   const armPatched = job(s, 'arm-cma-dynamic-areas-dt-pools-overlimit');
   t.equal(armPatched.verdict, 'hang', 'arm patched does not boot, and the result says how');
   t.same(await qemuProcesses(), [], 'no QEMU is left');

@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import type { BuildOutcome } from '../../harness/build/kernel.ts';
+import type { BuildOutcome } from '../../harness/kbuild/build.ts';
 import { parseCrashes } from '../../harness/crash/parse.ts';
 import { ownSourceLine } from '../../harness/crash/report.ts';
 import { symbolizeReports } from '../../harness/crash/symbolize.ts';

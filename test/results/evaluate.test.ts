@@ -1,16 +1,16 @@
 import t from 'tap';
 import { compare, judge } from '../../harness/results/evaluate.ts';
 import type { CrashReport } from '../../harness/crash/parse.ts';
-import type { JobRecord } from '../../harness/results/model.ts';
+import { isBooted, type BootedJob, type JobRecord } from '../../harness/results/model.ts';
+import { fixtureSummary } from './helpers.ts';
 
 const crash = (title: string): CrashReport => ({ kind: 'paging-request', title, header: title, corrupted: false, frames: [], registers: {}, startLine: 1, endLine: 2, excerpt: [] });
 const slotCheck = { ok: false, rows: [], problems: ['slots'], kernel: { reserved: [], slotErrors: 1, notActivated: [], failedToReserve: [] }, expectedTotalBytes: 0 };
 
-function job(variant: string, o: Partial<JobRecord>): JobRecord {
-  return {
-    id: `arm64-${variant}-numa2`, arch: 'arm64', variant, profile: 'numa2', verdict: 'pass', reason: '', expected: { verdict: 'pass', cma: 'ok' },
-    asExpected: true, problems: [], crashes: [], durationMs: 1, files: {}, attempts: 1, ...o,
-  };
+/** A booted job of the fixture run, made the job of `variant` with the fields given. */
+function job(variant: string, o: Partial<BootedJob> = {}): JobRecord {
+  const base = fixtureSummary().jobs.find((j): j is BootedJob => isBooted(j) && j.verdict === 'pass' && j.asExpected)!;
+  return { ...base, id: `arm64-${variant}-numa2`, arch: 'arm64', variant, profile: 'numa2', reason: '', expected: { verdict: 'pass', cma: 'ok' }, crashes: [], ...o };
 }
 
 t.test('judging names every way an outcome differs from its expectation', async (t) => {
@@ -22,7 +22,7 @@ t.test('judging names every way an outcome differs from its expectation', async 
 });
 
 t.test('baseline vs patched: ok, regression, fixed, still-failing, a new crash title, flaky', async (t) => {
-  const cls = (b: Partial<JobRecord>, p: Partial<JobRecord>): string => compare([job('baseline', b), job('series', p)])[0]!.class;
+  const cls = (b: Partial<BootedJob>, p: Partial<BootedJob>): string => compare([job('baseline', b), job('series', p)])[0]!.class;
   t.equal(cls({}, {}), 'ok');
   t.equal(cls({}, { asExpected: false, problems: ['hang'] }), 'regression');
   t.equal(cls({ asExpected: false, problems: ['slot'] }, {}), 'fixed');
@@ -31,4 +31,14 @@ t.test('baseline vs patched: ok, regression, fixed, still-failing, a new crash t
   t.equal(cls({}, { flaky: true, attemptVerdicts: ['crash', 'pass'] }), 'flaky');
   t.equal(cls({}, { verdict: 'crash', crashes: [crash('A')], expected: { verdict: 'crash', cma: 'any', title: 'A' } }), 'ok', 'a crash the matrix expects of the variant is not a regression');
   t.same(compare([job('series', {})]), [], 'no baseline, no comparison');
+  const pair = compare([job('baseline'), job('series', { asExpected: false, problems: ['hang'] })])[0]!;
+  t.same([pair.baseline, pair.job], ['arm64-baseline-numa2', 'arm64-series-numa2'], 'a comparison names both jobs');
+});
+
+t.test('an infrastructure failure, or a job that did not run, is not compared: it says nothing of the series', async (t) => {
+  const infra = { verdict: 'infra-error', asExpected: false, problems: ['verdict infra-error'] } as const;
+  t.same(compare([job('baseline'), job('series', infra)]), [], 'not a regression');
+  t.same(compare([job('baseline', infra), job('series')]), [], 'not a fix');
+  const notRun: JobRecord = { id: 'arm64-series-numa2', arch: 'arm64', variant: 'series', profile: 'numa2', verdict: 'not-run', reason: 'interrupted', expected: { verdict: 'pass', cma: 'ok' }, asExpected: false, problems: ['not run'] };
+  t.same(compare([job('baseline'), notRun]), []);
 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { toHtml } from '../../harness/results/html.ts';
-import type { RunSummary } from '../../harness/results/model.ts';
+import { isBooted, type RunSummary } from '../../harness/results/model.ts';
 import { fixtureSummary, mutableSummary } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -22,8 +22,7 @@ t.teardown(() => rmSync(work, { recursive: true, force: true }));
 function writeRun(name: string, summary: RunSummary): string {
   const dir = join(work, name);
   for (const j of summary.jobs) {
-    for (const f of Object.values(j.files)) {
-      if (!f) continue;
+    for (const f of isBooted(j) ? Object.values(j.files) : []) {
       mkdirSync(dirname(join(dir, f)), { recursive: true });
       writeFileSync(join(dir, f), `${j.id}\n`);
     }
@@ -82,7 +81,7 @@ t.test('in chromium the grid has one .cell per job and the crash cell links to i
   const target = new URL(attr(link, 'href') ?? '', pathToFileURL(page));
   t.equal(target.href, pathToFileURL(join(dirname(page), 'jobs/arm64-cma-dynamic-areas-default/crash.txt')).href);
   t.ok(existsSync(target), 'the crash link resolves to the crash report in the run directory');
-  t.equal(withClass(dom, 'a', 'crash-link').length, s.jobs.filter((j) => j.files.crash).length);
+  t.equal(withClass(dom, 'a', 'crash-link').length, s.jobs.filter((j) => isBooted(j) && j.files.crash).length);
 });
 
 t.test('in chromium, markup in a crash title stays text and does not reshape the grid', async (t) => {

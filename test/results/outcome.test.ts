@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { JobRecord } from '../../harness/results/model.ts';
+import { isBooted, type BootedJob, type JobRecord } from '../../harness/results/model.ts';
 import { bootOutcome, cmaOutcome, gridRows, variantsOf, verdictText } from '../../harness/results/outcome.ts';
 import { fixtureSummary } from './helpers.ts';
 
@@ -8,9 +8,14 @@ const job = (id: string): JobRecord => {
   if (!j) throw new Error(`no job ${id}`);
   return j;
 };
+const bootedJob = (id: string): BootedJob => {
+  const j = job(id);
+  if (!isBooted(j)) throw new Error(`${id} did not boot`);
+  return j;
+};
 
 t.test('an expected crash with the expected title passes; another title fails', async (t) => {
-  const crash = job('arm64-cma-dynamic-areas-default');
+  const crash = bootedJob('arm64-cma-dynamic-areas-default');
   const title = crash.crashes[0]!.title;
   const expectedCrash: JobRecord = { ...crash, expected: { verdict: 'crash', title, cma: 'any', why: 'the series is known to break numa' }, asExpected: true, problems: [] };
   t.equal(bootOutcome(expectedCrash).status, 'pass');
@@ -27,8 +32,8 @@ t.test('a CMA mismatch fails the CMA half only', async (t) => {
 });
 
 t.test('running out of CMA slots passes when the matrix expects it and fails when it does not', async (t) => {
-  const base = job('arm64-baseline-default');
-  const cma = { ...base.cma!, ok: false, problems: ['"Not enough slots for CMA reserved regions!" ×1'], kernel: { ...base.cma!.kernel, slotErrors: 1 } };
+  const base = bootedJob('arm64-baseline-default');
+  const cma = { ...base.cma, ok: false, problems: ['"Not enough slots for CMA reserved regions!" ×1'], kernel: { ...base.cma.kernel, slotErrors: 1 } };
   const slot: JobRecord = { ...base, cma, expected: { verdict: 'pass', cma: 'slot-error' } };
   t.equal(cmaOutcome(slot).status, 'pass');
   t.equal(verdictText(slot), 'pass, CMA slot error');

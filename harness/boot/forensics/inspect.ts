@@ -6,9 +6,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARCHES, type ArchName } from '../../arch.ts';
-import { isCrashLine } from '../../crash/parse.ts';
 import { parseSymbolMap, symbolAt, symbolValue } from '../../crash/symbols.ts';
-import { parseKconfig } from '../../build/kconfig.ts';
+import { parseKconfig } from '../../kbuild/kconfig.ts';
 import { HumanMonitor } from './hmp.ts';
 import { decodeLogBuf } from './printk.ts';
 import { parseRegisters, readCpu, type CpuState } from './registers.ts';
@@ -16,14 +15,17 @@ import { parseRegisters, readCpu, type CpuState } from './registers.ts';
 export interface Forensics {
   readonly registers: readonly (CpuState & { readonly pcSymbol?: string; readonly lrSymbol?: string })[];
   readonly readings: readonly string[];
-  /** The printk buffer as recovered, one "[seq] text" line each; saved beside the console log. */
-  readonly recoveredLog?: string;
-  readonly recoveredLines: number;
-  /** The first crash line found in the recovered log, if any. */
-  readonly recoveredCrash?: string;
+  /**
+   * The printk buffer's lines in order, as recovered; the crash parser reads them from here.
+   * For people they are also in recovered.log beside the console log, each as "[seq] text".
+   */
+  readonly recovered: readonly string[];
   readonly errors: readonly string[];
   readonly durationMs: number;
 }
+
+/** Where inspectGuest leaves the printk buffer it recovered, for people. */
+export const RECOVERED_LOG = 'recovered.log';
 
 export interface InspectInputs {
   readonly arch: ArchName;
@@ -44,15 +46,17 @@ export async function inspectGuest(i: InspectInputs): Promise<Forensics> {
   const table = parseSymbolMap(map, word.bytes);
   let monitor: HumanMonitor | undefined;
   let registers: Forensics['registers'] = [];
-  let recoveredLog: string | undefined;
-  let recoveredLines = 0;
-  let recoveredCrash: string | undefined;
+  let recovered: string[] = [];
   try {
     monitor = await HumanMonitor.open(i.monitorSocket, Math.min(1000, left()));
     // Stop the vCPUs so registers and memory are read from one instant.
     await monitor.command('stop', left());
     const regs = await monitor.command('info registers -a', left());
-    registers = parseRegisters(i.arch, regs).map((s) => ({ ...s, ...opt('pcSymbol', symbolAt(table, s.pc)), ...opt('lrSymbol', symbolAt(table, s.lr)) }));
+    registers = parseRegisters(i.arch, regs).map((s) => {
+      const pcSymbol = symbolAt(table, s.pc);
+      const lrSymbol = symbolAt(table, s.lr);
+      return { ...s, ...(pcSymbol ? { pcSymbol } : {}), ...(lrSymbol ? { lrSymbol } : {}) };
+    });
     writeFileSync(join(i.outDir, 'registers.txt'), `${regs}\n`);
     const logBuf = symbolValue(map, '__log_buf', word.bytes);
     if (logBuf) {
@@ -71,10 +75,8 @@ export async function inspectGuest(i: InspectInputs): Promise<Forensics> {
       }
       if (existsSync(dump)) {
         const lines = decodeLogBuf(readFileSync(dump), word.bytes, word.bigEndian, infos);
-        recoveredLines = lines.length;
-        recoveredLog = join(i.outDir, 'recovered.log');
-        writeFileSync(recoveredLog, lines.map((l) => `[${l.seq}] ${l.text}\n`).join(''));
-        recoveredCrash = lines.find((l) => isCrashLine(l.text))?.text;
+        recovered = lines.map((l) => l.text);
+        writeFileSync(join(i.outDir, RECOVERED_LOG), lines.map((l) => `[${l.seq}] ${l.text}\n`).join(''));
       }
     } else errors.push('no __log_buf in System.map: the printk buffer cannot be located');
   } catch (error) {
@@ -86,14 +88,8 @@ export async function inspectGuest(i: InspectInputs): Promise<Forensics> {
   return {
     registers,
     readings,
-    ...(recoveredLog ? { recoveredLog } : {}),
-    recoveredLines,
-    ...(recoveredCrash ? { recoveredCrash } : {}),
+    recovered,
     errors,
     durationMs: Date.now() - started,
   };
-}
-
-function opt<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
 }

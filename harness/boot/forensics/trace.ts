@@ -3,11 +3,11 @@
  * fault and its address — for hangs that die before printk records anything. Bounded in
  * time and size: the log grows by tens of MB per second once the CPU loops in a vector.
  */
-import { execa } from 'execa';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { killGroup, track } from '../../util/proc.ts';
-import { qemuArgv, type QemuInputs } from '../qemu.ts';
+import { killGroup } from '../../util/children.ts';
+import { start } from '../../util/proc.ts';
+import { qemuCommand, type QemuInputs } from '../qemu.ts';
 
 export interface FirstFault {
   /** "Data Abort", "Prefetch Abort", "Undefined Instruction", … as QEMU names it. */
@@ -54,9 +54,8 @@ function head(path: string, bytes: number): string {
 
 export async function traceFirstFault(inputs: Omit<QemuInputs, 'exceptionLog' | 'monitorSocket'>, outDir: string): Promise<FirstFault | undefined> {
   const log = join(outDir, 'exceptions.log');
-  const { file, args } = qemuArgv({ ...inputs, exceptionLog: log });
-  const child = execa(file, args, { detached: true, cleanup: false, reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
-  track(child);
+  const { file, args } = await qemuCommand({ ...inputs, exceptionLog: log });
+  const child = start(file, args, { stdout: 'ignore', stderr: 'ignore' });
   const started = Date.now();
   const timer = setInterval(() => {
     const size = existsSync(log) ? statSync(log).size : 0;

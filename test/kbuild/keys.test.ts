@@ -1,7 +1,7 @@
 import t from 'tap';
-import { buildDirFor, configHash, firstErrors } from '../../harness/build/kernel.ts';
-import { fragmentsFor } from '../../harness/build/schedule.ts';
-import { parseKconfig, type Fragment } from '../../harness/build/kconfig.ts';
+import { buildDirFor, configHash, firstErrors } from '../../harness/kbuild/build.ts';
+import { fragmentsFor } from '../../harness/kbuild/schedule.ts';
+import { parseKconfig, type Fragment } from '../../harness/kbuild/kconfig.ts';
 
 const variant = { name: 'baseline', tree: '/cache/src/abc/linux-source-6.1' };
 

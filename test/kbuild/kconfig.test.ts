@@ -11,7 +11,7 @@ import {
   mergeRequests,
   parseKconfig,
   type Fragment,
-} from '../../harness/build/kconfig.ts';
+} from '../../harness/kbuild/kconfig.ts';
 
 const frag = (name: string, text: string): Fragment => ({ name, path: `/x/${name}.config`, text, values: parseKconfig(text) });
 

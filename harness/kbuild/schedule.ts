@@ -6,7 +6,7 @@
 import PQueue from 'p-queue';
 import { availableParallelism } from 'node:os';
 import { ARCHES, type ArchName } from '../arch.ts';
-import { buildKernel, type BuildOutcome, type BuiltKernel } from './kernel.ts';
+import { buildKernel, type BuildOutcome, type BuiltKernel } from './build.ts';
 import { loadFragment, type Fragment } from './kconfig.ts';
 import { baselineVariant, patchedVariant } from '../source/patch.ts';
 import type { Series } from '../source/series.ts';

@@ -1,0 +1,34 @@
+/**
+ * bootlab validate --series S: the pre-merge matrix for the baseline and for S, every job
+ * compared with its baseline. The run's gate is "regressions": what counts is what S makes
+ * worse (and infrastructure failures), not what already failed without it.
+ */
+import { loadProfiles } from '../../boot/profile.ts';
+import { jobId, loadMatrix, type JobSpec } from '../../matrix.ts';
+import { exitCode } from '../../results/exit.ts';
+import { loadStackedSeries } from '../../source/series.ts';
+import { UserError } from '../../util/errors.ts';
+import type { OptionValues } from '../command.ts';
+import { string } from '../options.ts';
+import { describeRegressions } from '../printer.ts';
+import { jobFilter, runFromCommandLine } from '../run-matrix.ts';
+
+export async function run(values: OptionValues): Promise<number> {
+  const spec = string(values, 'series');
+  if (spec === undefined) throw new UserError('bootlab validate needs --series <name>: the patch series to validate against the baseline.');
+  const series = loadStackedSeries(spec);
+  const profiles = loadProfiles();
+  // --matrix has a default (cli/commands.ts): parseArgs fills it in.
+  const base = loadMatrix(string(values, 'matrix')!, profiles);
+  // Every non-baseline job of the pre-merge matrix is run with the series under test instead.
+  const jobs = new Map<string, JobSpec>();
+  for (const j of base.jobs) {
+    const variant = j.variant === 'baseline' ? 'baseline' : series.name;
+    const id = jobId(j.arch, variant, j.profile);
+    jobs.set(id, { ...j, id, variant });
+  }
+  const matrix = { ...base, jobs: [...jobs.values()], gate: 'regressions' as const };
+  const { summary } = await runFromCommandLine(values, { matrix, profiles, series: new Map([[series.name, series]]), filter: jobFilter(values) });
+  process.stdout.write(describeRegressions(summary));
+  return exitCode(summary);
+}
