@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Entry point: load the TypeScript sources through tsx so there is no separate build step.
-import { register } from 'tsx/esm/api';
+// Entry point: run the compiled command line (bin/compiled.js compiles it when a source changed).
+import { pathToFileURL } from 'node:url';
+import { compiledMain } from './compiled.js';
 
-register();
-const { main } = await import('../harness/cli/main.ts');
+// A bug in bootlab surfaces with a stack that names the TypeScript source lines.
+process.setSourceMapsEnabled(true);
+const { main } = await import(pathToFileURL(await compiledMain()).href);
 const code = await main(process.argv.slice(2));
 // Exit now rather than when the event loop drains: after a fatal error other jobs may still
 // be running, and the exit handler kills every child bootlab started. Pipes are written
