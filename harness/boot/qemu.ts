@@ -6,6 +6,7 @@
  */
 import { ARCHES } from '../arch.ts';
 import { run } from '../util/proc.ts';
+import { toolFact } from '../util/tool-facts.ts';
 import { requireTools } from '../util/tools.ts';
 import type { MachineConfig } from './profile.ts';
 
@@ -45,15 +46,14 @@ export function cpuRanges(cpus: readonly number[]): string[] {
   return out;
 }
 
-/** Whether this QEMU supports -sandbox (built with seccomp); asked once per binary. */
-const sandboxSupport = new Map<string, Promise<boolean>>();
-function supportsSandbox(qemu: string): Promise<boolean> {
-  let p = sandboxSupport.get(qemu);
-  if (!p) {
-    p = run(qemu, ['-sandbox', 'on', '-M', 'none', '-S', '-display', 'none', '-monitor', 'none', '-version'], { timeoutMs: 10_000 }).then((r) => r.exitCode === 0);
-    sandboxSupport.set(qemu, p);
-  }
-  return p;
+/** Whether this QEMU supports -sandbox (built with seccomp); asked once per binary, then remembered. */
+async function supportsSandbox(qemu: string): Promise<boolean> {
+  const answer = await toolFact(qemu, 'sandbox', async () => {
+    const r = await run(qemu, ['-sandbox', 'on', '-M', 'none', '-S', '-display', 'none', '-monitor', 'none', '-version'], { timeoutMs: 10_000 });
+    // A QEMU that did not answer in time says nothing about seccomp: ask again next time.
+    return r.timedOut ? undefined : String(r.exitCode === 0);
+  });
+  return answer === 'true';
 }
 
 /** The isolated command line for `inputs`, checking first that the QEMU binary is installed. */

@@ -9,10 +9,13 @@
  * not return (panic(), BUG()) is already the first line of the next function. The pc is the
  * faulting instruction itself and is looked up as it is.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, relative } from 'node:path';
 import { ARCHES, ARCH_NAMES, type ArchName } from '../arch.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
+import { sha256, short } from '../util/hash.ts';
+import { cacheRoot } from '../util/paths.ts';
 import { run, type RunOptions, type RunResult } from '../util/proc.ts';
 import { BUILD_DIR_PREFIX } from '../source/tree.ts';
 import { requireTools } from '../util/tools.ts';
@@ -31,6 +34,12 @@ export interface SymbolizeOptions {
   readonly systemMap?: string;
   /** @default harness/util/proc.ts `run` */
   readonly runner?: Runner;
+  /**
+   * Remember each location's source line in the cache, under the vmlinux's identity, so that
+   * a crash seen again (the same kernel in tomorrow's run) is symbolized without addr2line.
+   * @default false
+   */
+  readonly remember?: boolean;
 }
 
 /**
@@ -194,13 +203,17 @@ export async function symbolizeReports(reports: readonly CrashReport[], options:
   const addr2line = `${cross}addr2line`;
   requireTools({ [addr2line]: ARCHES[arch].toolchainPackage }, `Symbolizing ${arch} crash reports`);
 
-  const needsSymbols = reports.flatMap(locationsOf).some(({ loc }) => loc.module === undefined && loc.function !== undefined && loc.offset !== undefined);
+  // What an earlier run found for a location is taken as it is; only the rest is looked up.
+  const memo = options.remember ? loadMemo(vmlinux) : undefined;
+  const located = reports.map((r) => locationsOf(r).map((l) => ({ ...l, key: memoKey(l.loc, l.isReturn) })));
+  const unknown = located.flat().filter((l) => l.key === undefined || !memo?.entries.has(l.key));
+
+  const needsSymbols = unknown.some(({ loc }) => loc.module === undefined && loc.function !== undefined && loc.offset !== undefined);
   const { word } = ARCHES[arch];
   const symbols = needsSymbols ? await loadSymbols(vmlinux, cross, options.systemMap, runner, word.bytes) : undefined;
 
-  // One address (or none) per location, in locationsOf order, so each can be put back in place.
-  const plans = reports.map((r) => locationsOf(r).map(({ loc, isReturn }) => lookupAddress(loc, symbols, isReturn, word.bytes)));
-  const unique = [...new Set(plans.flat().filter((a): a is bigint => a !== undefined))];
+  const addresses = new Map(unknown.map((l) => [l, lookupAddress(l.loc, symbols, l.isReturn, word.bytes)]));
+  const unique = [...new Set([...addresses.values()].filter((a): a is bigint => a !== undefined))];
   const found = new Map<bigint, Addr2lineEntry[]>();
   for (let i = 0; i < unique.length; i += ADDRESSES_PER_PROCESS) {
     const batch = unique.slice(i, i + ADDRESSES_PER_PROCESS).map((a) => `0x${a.toString(16)}`);
@@ -212,12 +225,18 @@ export async function symbolizeReports(reports: readonly CrashReport[], options:
   }
 
   const buildDir = dirname(vmlinux);
-  return reports.map((r, k) => {
-    const plan = plans[k]!;
+  const sourceOf = (l: (typeof unknown)[number]): SourceLocation | undefined => {
+    if (l.key !== undefined && memo?.entries.has(l.key)) return memo.entries.get(l.key) ?? undefined;
+    const a = addresses.get(l);
+    const source = a === undefined ? undefined : toSource(found.get(a), buildDir);
+    if (memo && l.key !== undefined) memo.entries.set(l.key, source ?? null);
+    return source;
+  };
+  const out = reports.map((r, k) => {
+    const plan = located[k]!;
     let next = 0;
     const withSource = <T extends CodeLocation>(loc: T): T => {
-      const a = plan[next++];
-      const source = a === undefined ? undefined : toSource(found.get(a), buildDir);
+      const source = sourceOf(plan[next++]!);
       return source === undefined ? loc : { ...loc, source };
     };
     // Same order as locationsOf: pc, lr, then the frames.
@@ -225,6 +244,37 @@ export async function symbolizeReports(reports: readonly CrashReport[], options:
     const lr = r.lr && withSource(r.lr);
     return { ...r, ...(pc ? { pc } : {}), ...(lr ? { lr } : {}), frames: r.frames.map(withSource) };
   });
+  if (memo && unknown.length > 0) saveMemo(memo);
+  return out;
+}
+
+/** What locations a vmlinux resolved to: null for one without line information. */
+interface Memo {
+  readonly file: string;
+  readonly entries: Map<string, SourceLocation | null>;
+}
+
+/** A location as printed, and whether it is a return address: what its source line depends on. Module code has none. */
+function memoKey(loc: CodeLocation, isReturn: boolean): string | undefined {
+  if (loc.module !== undefined) return undefined;
+  return `${isReturn ? 'ret' : 'pc'} ${loc.function ?? ''}+${loc.offset ?? ''}/${loc.size ?? ''} ${loc.address ?? ''}`;
+}
+
+function loadMemo(vmlinux: string): Memo {
+  const st = statSync(vmlinux);
+  const file = join(cacheRoot(), 'symbolized', `${short(sha256(realpathSync(vmlinux), String(st.ino), String(st.size), String(st.mtimeMs)))}.json`);
+  let entries = new Map<string, SourceLocation | null>();
+  try {
+    entries = new Map(Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, SourceLocation | null>));
+  } catch {
+    // nothing remembered yet, or unreadable: look everything up
+  }
+  return { file, entries };
+}
+
+function saveMemo(memo: Memo): void {
+  mkdirSync(dirname(memo.file), { recursive: true });
+  writeFileAtomic(memo.file, JSON.stringify(Object.fromEntries(memo.entries)));
 }
 
 async function loadSymbols(vmlinux: string, cross: string, systemMap: string | undefined, runner: Runner, wordBytes: 4 | 8): Promise<SymbolTable> {

@@ -10,6 +10,7 @@ import { InfraError } from '../util/errors.ts';
 import { sha256, short } from '../util/hash.ts';
 import { cacheRoot, REPO_ROOT } from '../util/paths.ts';
 import { run } from '../util/proc.ts';
+import { toolVersion } from '../util/tool-facts.ts';
 import { requireTools } from '../util/tools.ts';
 import { writeCpio } from './cpio.ts';
 
@@ -21,8 +22,7 @@ export async function guestInitramfs(arch: ArchName): Promise<string> {
   const gcc = `${spec.crossCompile}gcc`;
   requireTools({ [gcc]: spec.toolchainPackage }, `The ${arch} guest init`);
   const source = readFileSync(INIT_SOURCE);
-  const version = await run(gcc, ['--version']);
-  const key = short(sha256(source, version.output, CFLAGS.join(' '), 'cpio-v1'));
+  const key = short(sha256(source, await toolVersion(gcc), CFLAGS.join(' '), 'cpio-v2'));
   const dir = join(cacheRoot(), 'initramfs', `${arch}-${key}`);
   const cpio = join(dir, 'initramfs.cpio');
   if (existsSync(cpio)) return cpio;

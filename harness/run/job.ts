@@ -71,7 +71,7 @@ export async function runBootJob(j: JobSetup): Promise<Attempt> {
   }
 
   const parsed = decision.evidence === 'guest-memory' ? recovered : parseCrashLines(lines);
-  const crashes = kernel.vmlinux && parsed.length > 0 ? await symbolizeReports(parsed, { vmlinux: kernel.vmlinux, arch: machine.arch }) : parsed;
+  const crashes = kernel.vmlinux && parsed.length > 0 ? await symbolizeReports(parsed, { vmlinux: kernel.vmlinux, arch: machine.arch, remember: true }) : parsed;
   const guest = boot.monitor.guestReport();
   const cma = checkCma(expectCma(machine), guest, lines);
 

@@ -35,6 +35,7 @@ import { sha256File } from '../util/hash.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { onInterrupt } from '../util/children.ts';
 import { run as runProcess } from '../util/proc.ts';
+import { toolVersion } from '../util/tool-facts.ts';
 import { requireTools } from '../util/tools.ts';
 import { runBootJob, type Attempt, type KernelArtifacts } from './job.ts';
 
@@ -243,14 +244,9 @@ function imageVersion(image: string): string {
   return /Linux version (\d+\.\d+\S*)/.exec(readFileSync(image).toString('latin1'))?.[1] ?? 'unknown';
 }
 
-async function firstLine(file: string, args: string[]): Promise<string> {
-  const r = await runProcess(file, args);
-  return r.exitCode === 0 ? (r.output.split('\n')[0] ?? '').trim() : 'unavailable';
-}
-
 async function toolVersions(arches: readonly ArchName[]): Promise<Record<string, string>> {
   const tools = arches.flatMap((a) => [`${ARCHES[a].crossCompile}gcc`, ARCHES[a].machine.qemu]);
-  const versions = await Promise.all(tools.map((t) => firstLine(t, ['--version'])));
+  const versions = await Promise.all(tools.map(toolVersion));
   return { ...Object.fromEntries(tools.map((t, i) => [t, versions[i]!])), node: process.version };
 }
 

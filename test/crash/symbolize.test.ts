@@ -122,5 +122,17 @@ t.test('a fake kernel: 60 frames cost one addr2line; return addresses are looked
   t.equal(out!.frames[7]!.source, undefined, '"??:0" leaves the frame without a source line');
   t.equal(out!.frames[60]!.source, undefined, 'module code is not in vmlinux');
   t.equal(report.frames[1]!.source, undefined, 'the reports given are not changed');
+
+  // A run remembers what it found: the same crash from the same vmlinux costs no process the next time.
+  const cache = mkdtempSync(join(tmp, 'cache-'));
+  const saved = process.env.BOOTLAB_CACHE;
+  process.env.BOOTLAB_CACHE = cache;
+  t.teardown(() => (saved === undefined ? delete process.env.BOOTLAB_CACHE : (process.env.BOOTLAB_CACHE = saved)));
+  const [first] = await symbolizeReports([report], { vmlinux, runner, remember: true });
+  t.equal(calls.length, 2, 'the first remembering call looks everything up');
+  const [second] = await symbolizeReports([report], { vmlinux, runner, remember: true });
+  t.equal(calls.length, 2, 'the second finds every location remembered: no addr2line');
+  t.same(second, first, 'and resolves the same');
+  t.same(first, out);
 });
 
