@@ -98,7 +98,7 @@ export async function bootKernel(job: BootJob): Promise<BootRun> {
   };
   raw.on('error', onWriteError);
   timed.on('error', onWriteError);
-  const child = start(file, args, { buffer: { stdout: false, stderr: true }, encoding: 'buffer', stripFinalNewline: false });
+  const child = start(file, args, 'pipe');
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     if (stderr.length < 64 * 1024) stderr += chunk.toString('utf8');
@@ -160,7 +160,7 @@ export async function bootKernel(job: BootJob): Promise<BootRun> {
         .finally(() => killGroup(pid));
     } else killGroup(pid);
   }, 50);
-  const exit = await child;
+  const exit = await child.exited;
   clearInterval(timer);
   rmSync(monitorSocket, { force: true });
   liveSockets.delete(monitorSocket);
@@ -177,7 +177,7 @@ export async function bootKernel(job: BootJob): Promise<BootRun> {
     ...(dtb ? { dtb } : {}),
     monitor,
     ...(stop ? { stop } : {}),
-    exit: { exitCode: exit.exitCode, signal: exit.signal, killedByUs: stop !== undefined, stderr },
+    exit: { exitCode: exit.exitCode, signal: exit.signal, killedByUs: stop !== undefined, stderr: exit.error ? `${file}: ${exit.error}\n${stderr}` : stderr },
     decidedAtMs: decidedAtMs ?? now(),
     durationMs: now(),
     ...(forensics ? { forensics } : {}),

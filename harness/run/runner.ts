@@ -27,14 +27,13 @@ import { guestInitramfs } from '../image/initramfs.ts';
 import { expectationFor, type JobSpec, type Matrix } from '../matrix.ts';
 import { judge, tally } from '../results/evaluate.ts';
 import { SUMMARY_SCHEMA_VERSION, type BootedJob, type BuildRecord, type Expectation, type JobRecord, type RunSummary } from '../results/model.ts';
-import { writeOutputs } from '../results/write.ts';
 import { loadStackedSeries, type Series } from '../source/series.ts';
 import { resolveSource } from '../source/tree.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { sha256File } from '../util/hash.ts';
+import { gitHead } from '../util/git-head.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { onInterrupt } from '../util/children.ts';
-import { run as runProcess } from '../util/proc.ts';
 import { toolVersion } from '../util/tool-facts.ts';
 import { requireTools } from '../util/tools.ts';
 import { runBootJob, type Attempt, type KernelArtifacts } from './job.ts';
@@ -83,6 +82,9 @@ export function defaultRunDir(now = new Date()): string {
   return dir;
 }
 
+/** What a summary says before its jobs: the run, bootlab, the kernel source, the tools. */
+type Header = Omit<RunSummary, 'state' | 'finishedAt' | 'durationMs' | 'builds' | 'jobs' | 'comparisons' | 'counts'>;
+
 /** A kernel ready to boot, or the reason there is none. */
 type Supplied = { readonly ok: true; readonly kernel: KernelArtifacts; readonly hasNuma?: boolean } | { readonly ok: false; readonly reason: string };
 
@@ -100,18 +102,27 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
   const source = await kernelSource(o, todo, runDir, builds, emit);
   mkdirSync(join(runDir, 'jobs'), { recursive: true });
 
-  const [bootlab, tools] = await Promise.all([bootlabVersion(), toolVersions(arches)]);
-  const header = {
-    schema: SUMMARY_SCHEMA_VERSION,
-    runId: basename(runDir),
-    matrix: o.matrix.name,
-    gate: o.matrix.gate,
-    startedAt: started.toISOString(),
-    bootlab,
-    kernel: source.kernel,
-    series: source.series,
-    tools,
-  } as const;
+  // The tools' versions are asked (once per binary, then remembered) while the first boots
+  // run: no boot waits for them; every summary does.
+  let header: Header | undefined;
+  const ready = toolVersions(arches).then((tools) => {
+    header = {
+      schema: SUMMARY_SCHEMA_VERSION,
+      runId: basename(runDir),
+      matrix: o.matrix.name,
+      gate: o.matrix.gate,
+      startedAt: started.toISOString(),
+      bootlab: bootlabVersion(),
+      kernel: source.kernel,
+      series: source.series,
+      tools,
+    };
+    save('interrupted');
+    pointLatest(runDir);
+  });
+  // Every job awaits it before it saves, and so does the end of the run; a failure (a full
+  // disk) surfaces there, not as an unhandled rejection.
+  ready.catch(() => {});
   const summarize = (state: RunSummary['state']): RunSummary => {
     const jobs = o.jobs.map(
       (spec): JobRecord =>
@@ -124,20 +135,30 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
         },
     );
     const finished = new Date();
-    return { ...header, state, finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(), builds: [...builds], jobs, ...tally(jobs) };
+    return { ...header!, state, finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(), builds: [...builds], jobs, ...tally(jobs) };
   };
   const save = (state: RunSummary['state']): RunSummary => {
     const s = summarize(state);
     writeFileAtomic(join(runDir, 'summary.json'), `${JSON.stringify(s, null, 2)}\n`);
     return s;
   };
+  // The report writers (xml2js) load once the first job has finished, not at start-up: on a
+  // warm run nothing that a boot waits for is loaded after QEMU starts.
+  let writers: Promise<typeof import('../results/write.ts')> | undefined;
+  let writeOutputs: ((s: RunSummary, dir: string) => void) | undefined;
+  const loadWriters = (): Promise<unknown> =>
+    (writers ??= import('../results/write.ts').then((w) => {
+      writeOutputs = w.writeOutputs;
+      return w;
+    }));
   const removeHook = onInterrupt(() => {
+    // Interrupted before the first summary was written: nothing had finished yet.
+    if (!header) return;
     const s = save('interrupted');
-    writeOutputs(s, runDir);
+    // The reports are written again from summary.json by bootlab report <run-dir>.
+    writeOutputs?.(s, runDir);
     pointLatest(runDir);
   });
-  save('interrupted');
-  pointLatest(runDir);
 
   const queue = new PQueue({ concurrency: o.parallel ?? defaultBootConcurrency() });
   const initrds = new Map(arches.map((a) => [a, guestInitramfs(a)]));
@@ -175,13 +196,16 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
         );
       }
       done.set(spec.id, record);
+      void loadWriters();
+      await ready;
       save('interrupted');
       emit({ type: 'job-done', job: record });
     }),
   );
+  await Promise.all([ready, loadWriters()]);
   removeHook();
   const summary = save('complete');
-  writeOutputs(summary, runDir);
+  writeOutputs!(summary, runDir);
   pointLatest(runDir);
   return summary;
 }
@@ -250,10 +274,10 @@ async function toolVersions(arches: readonly ArchName[]): Promise<Record<string,
   return { ...Object.fromEntries(tools.map((t, i) => [t, versions[i]!])), node: process.version };
 }
 
-async function bootlabVersion(): Promise<RunSummary['bootlab']> {
+function bootlabVersion(): RunSummary['bootlab'] {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
-  const r = await runProcess('git', ['-C', REPO_ROOT, 'rev-parse', 'HEAD']);
-  return { version: pkg.version, ...(r.exitCode === 0 ? { commit: r.output.trim() } : {}) };
+  const commit = gitHead(REPO_ROOT);
+  return { version: pkg.version, ...(commit ? { commit } : {}) };
 }
 
 function buildRecord(b: BuildOutcome, runDir: string): BuildRecord {

@@ -4,7 +4,9 @@
  * with the compilers it forked, and QEMU with anything it spawned, in one signal; each is
  * tracked by util/children.ts until it exits.
  */
-import { execa, type Options, type ResultPromise } from 'execa';
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import type { Options, ResultPromise } from 'execa';
 import { forgetChild, killGroup, trackChild } from './children.ts';
 
 export interface RunOptions {
@@ -43,6 +45,8 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     timeout: options.timeoutMs,
     killSignal: 'SIGKILL',
   };
+  // Loaded here, on the first run, not with the command: see start().
+  const { execa } = await import('execa');
   const child = execa(file, args, execaOptions);
   track(child);
   const result = await child;
@@ -57,14 +61,39 @@ export async function run(file: string, args: readonly string[], options: RunOpt
   };
 }
 
+/** How a child started with start() ended. */
+export interface Exit {
+  readonly exitCode: number | undefined;
+  readonly signal: string | undefined;
+  /** Why it could not be started at all (the program vanished, EACCES). */
+  readonly error?: string;
+}
+
+export interface Started {
+  readonly pid: number | undefined;
+  /** Its output, when started with output "pipe". */
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** Resolves once it has exited and its output has ended; never rejects. */
+  readonly exited: Promise<Exit>;
+}
+
 /**
  * Start a long-running child (QEMU) in its own process group, tracked so that signals and
- * bootlab's exit kill it; the caller streams its output and awaits it. Never rejects.
+ * bootlab's exit kill it; the caller streams its output. With node's own spawn rather than
+ * execa: this is on the way to every boot, and loading execa takes 0.12 s here, a fifth of
+ * a warm repro's whole floor. run() loads execa when it is first needed.
  */
-export function start(file: string, args: readonly string[], options: Options): ResultPromise {
-  const child: ResultPromise = execa(file, args, { ...options, detached: true, cleanup: false, reject: false, stdin: 'ignore' });
-  track(child);
-  return child;
+export function start(file: string, args: readonly string[], output: 'pipe' | 'ignore'): Started {
+  const child = spawn(file, args, { detached: true, stdio: ['ignore', output, output] });
+  const pid = child.pid;
+  if (pid !== undefined) trackChild(pid);
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('error', (e) => resolve({ exitCode: undefined, signal: undefined, error: e.message }));
+    child.once('close', (code, signal) => resolve({ exitCode: code ?? undefined, signal: signal ?? undefined }));
+  });
+  void exited.then(() => pid !== undefined && forgetChild(pid));
+  return { pid, stdout: child.stdout, stderr: child.stderr, exited };
 }
 
 /** Register a child so that signals and exit kill it. */

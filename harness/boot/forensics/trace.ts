@@ -55,7 +55,7 @@ function head(path: string, bytes: number): string {
 export async function traceFirstFault(inputs: Omit<QemuInputs, 'exceptionLog' | 'monitorSocket'>, outDir: string): Promise<FirstFault | undefined> {
   const log = join(outDir, 'exceptions.log');
   const { file, args } = await qemuCommand({ ...inputs, exceptionLog: log });
-  const child = start(file, args, { stdout: 'ignore', stderr: 'ignore' });
+  const child = start(file, args, 'ignore');
   const started = Date.now();
   const timer = setInterval(() => {
     const size = existsSync(log) ? statSync(log).size : 0;
@@ -63,7 +63,7 @@ export async function traceFirstFault(inputs: Omit<QemuInputs, 'exceptionLog' | 
       if (child.pid !== undefined) killGroup(child.pid);
     }
   }, 100);
-  await child;
+  await child.exited;
   clearInterval(timer);
   // The log is kept only as far as the first fault needs; the rest is the loop repeating.
   return firstFault(head(log, SIZE_CAP));
