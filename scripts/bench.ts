@@ -1,7 +1,7 @@
 /**
  * Whole-run benchmark: bootlab's time next to its physical floor, as a ratio.
  *
- *   npm run bench [-- --skip-cold]
+ *   npm run bench [-- --skip-cold] [-- --suite]
  *
  * - cold nightly matrix and cold arm64 repro: each in a throwaway cache and ccache; floor =
  *   raw `tar -xf` of the kernel tarball (a cold cache has no tree; nothing can build before
@@ -12,6 +12,10 @@
  * - boot floor: every job's own QEMU command line (from summary.json) run raw, in the run's
  *   order, as many at a time as bootlab; a guest that never powers off runs for as long as
  *   bootlab needed to decide.
+ * - start-up: bootlab --help and bootlab report <log>, each 10 times after one run not
+ *   counted; the median is the figure (target: 0.3 s), beside a bare `node -e 0`.
+ * - with --suite: the whole test suite (npm test, what .ci/run runs) from a fresh clone of
+ *   HEAD with an empty cache and ccache, as CI meets it (budget: 50 minutes on 2 cores).
  * - panic-to-verdict latency: verdict time minus the time of the first crash line, per crash.
  * - peak memory of bootlab itself (VmHWM of its process, not of QEMU or make).
  *
@@ -27,7 +31,7 @@ import { rawColdMake, rawIncrementalMake } from './raw-make.ts';
 import { REPO_ROOT } from '../harness/util/paths.ts';
 import { isBooted, type BootedJob, type RunSummary } from '../harness/results/model.ts';
 
-const { values } = parseArgs({ options: { 'skip-cold': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { 'skip-cold': { type: 'boolean', default: false }, suite: { type: 'boolean', default: false } } });
 const bin = join(REPO_ROOT, 'bin', 'bootlab.js');
 const scratch = mkdtempSync(join(tmpdir(), 'bootlab-bench-'));
 // The raw floor runs as many QEMUs at once as bootlab does.
@@ -121,6 +125,19 @@ async function rawMakes(dir: string, known: ReadonlyMap<string, number> = new Ma
 
 const sum = (xs: Iterable<number>): number => [...xs].reduce((a, b) => a + b, 0);
 
+/** Wall time of a whole command, `runs` times after one run that is not counted: min, median, max in ms. */
+async function startup(file: string, args: string[], runs = 10): Promise<{ minMs: number; medianMs: number; maxMs: number }> {
+  const times: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const t0 = performance.now();
+    await execa(file, args, { cwd: REPO_ROOT, reject: false, stdout: 'ignore', stderr: 'ignore' });
+    if (i > 0) times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const ms = (x: number): number => Math.round(x);
+  return { minMs: ms(times[0]!), medianMs: ms((times[(runs - 1) >> 1]! + times[runs >> 1]!) / 2), maxMs: ms(times.at(-1)!) };
+}
+
 /**
  * Raw extraction of the run's kernel tarball, which a cold cache starts with; 0 for a
  * --kernel-src tree. Measured next to the run, not once: this machine's disk makes the same
@@ -167,6 +184,17 @@ if (values['skip-cold'] && existsSync(file)) {
   if (earlier.cold) report.cold = earlier.cold;
 }
 try {
+  if (values.suite) {
+    process.stderr.write('the test suite from a fresh clone, empty cache (about 35 min on two cores)\n');
+    const clone = join(scratch, 'clone');
+    await execa('git', ['clone', '-q', REPO_ROOT, clone]);
+    const log = join(REPO_ROOT, 'results', `bench-suite-${new Date().toISOString().slice(0, 10)}.log`);
+    mkdirSync(join(REPO_ROOT, 'results'), { recursive: true });
+    writeFileSync(log, '');
+    const t0 = performance.now();
+    const r = await execa('npm', ['test'], { cwd: clone, env: { BOOTLAB_CACHE: join(scratch, 'suite-cache'), CI: 'true' }, reject: false, stdout: { file: log, append: true }, stderr: { file: log, append: true } });
+    report.suite = { commit, wallMs: Math.round(performance.now() - t0), exitCode: r.exitCode, log };
+  }
   if (!values['skip-cold']) {
     process.stderr.write('cold nightly (builds everything: about 16 min on two cores, then the raw makes as long again)\n');
     const nightly = await coldRun(['run', 'nightly']);
@@ -175,6 +203,15 @@ try {
     const repro = await coldRun(['repro', 'repro-arm64-numa-panic'], nightly.makes);
     report.cold = { commit, nightly: nightly.summary, repro: repro.summary };
   }
+  process.stderr.write('start-up\n');
+  const crashLog = join(REPO_ROOT, 'test', 'fixtures', 'crash', 'arm64-cma-paging-request.log');
+  await execa('node', [bin, '--help'], { cwd: REPO_ROOT }); // compiles dist/ if a source changed; not timed
+  report.startup = {
+    commit,
+    help: await startup('node', [bin, '--help']),
+    report: await startup('node', [bin, 'report', crashLog]),
+    bareNode: await startup('node', ['-e', '0']),
+  };
   process.stderr.write('warm nightly\n');
   await bootlab(['run', 'nightly']); // fills the cache if needed; not timed
   const nightly = await bootlab(['run', 'nightly']);
