@@ -65,27 +65,34 @@ export class Transcript {
   private readonly head: string[] = [];
   private headChars = 0;
   private pinned: string[] = [];
-  private pinning = false;
-  private pinnedChars = 0;
+  /** Lines and characters of the first crash's report still to keep, wherever they fall. */
+  private pinLines = 0;
+  private pinChars = 0;
   private tail: string[] = [];
   private tailStart = 0;
   private tailChars = 0;
+  private lastInTail = false;
   /** Lines left out before the pinned crash, and after it. */
   private droppedBefore = 0;
   private droppedAfter = 0;
 
   add(line: string): void {
+    const pinning = this.pinLines > 0 && this.pinChars > 0;
+    if (pinning) {
+      this.pinLines--;
+      this.pinChars -= line.length;
+    }
+    this.lastInTail = false;
     if (this.headChars < HEAD_CHARS) {
       this.head.push(line);
       this.headChars += line.length;
       return;
     }
-    if (this.pinning) {
+    if (pinning) {
       this.pinned.push(line);
-      this.pinnedChars += line.length;
-      if (this.pinned.length >= PIN_LINES || this.pinnedChars >= PIN_CHARS) this.pinning = false;
       return;
     }
+    this.lastInTail = true;
     this.tail.push(line);
     this.tailChars += line.length;
     while (this.tailChars > TAIL_CHARS) {
@@ -100,13 +107,15 @@ export class Transcript {
     }
   }
 
-  /** Keep the crash that was just added, whatever follows it. */
+  /** Keep the crash that was just added, and its report after it, whatever follows. */
   pinLast(): void {
-    if (this.headChars < HEAD_CHARS || this.pinned.length > 0 || this.tail.length === this.tailStart) return;
+    if (this.pinned.length > 0 || this.pinLines > 0) return;
+    this.pinLines = PIN_LINES;
+    this.pinChars = PIN_CHARS;
+    if (!this.lastInTail) return;
+    // It came after the head: it and the lines just before it (its cut-here line) leave the tail.
     const from = Math.max(this.tailStart, this.tail.length - PIN_CONTEXT_LINES);
     this.pinned = this.tail.slice(from);
-    this.pinnedChars = this.pinned.reduce((n, l) => n + l.length, 0);
-    this.pinning = true;
     this.droppedBefore += from - this.tailStart;
     this.tail = [];
     this.tailStart = 0;

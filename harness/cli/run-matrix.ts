@@ -4,7 +4,7 @@
  * --kernel-src), the job filters of run, repro and validate, progress while it runs, and
  * the summary at its end.
  */
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Profile } from '../boot/profile.ts';
 import { selectJobs, type JobFilter, type Matrix } from '../matrix.ts';
 import { loadRunDir } from '../results/load.ts';
@@ -14,7 +14,7 @@ import type { Series } from '../source/series.ts';
 import { UserError } from '../util/errors.ts';
 import type { OptionValues } from './command.ts';
 import { arches, list, positiveInteger, seconds, shard, string } from './options.ts';
-import { describeRun } from './printer.ts';
+import { describeRun, describeStart } from './printer.ts';
 import { createProgress } from './progress.ts';
 
 /** The job filter of run, repro and validate (cli/commands.ts FILTER_OPTIONS). */
@@ -47,19 +47,13 @@ export async function runFromCommandLine(values: OptionValues, r: MatrixRun): Pr
   const timeoutMs = seconds(values, 'timeout');
   const kernelSrc = string(values, 'kernel-src');
   const resume = string(values, 'resume');
-  let runDir: string;
-  let resumed;
-  if (resume !== undefined) {
-    runDir = resolve(resume);
-    const previous = loadRunDir(runDir);
-    if (previous.matrix !== r.matrix.name) throw new UserError(`--resume ${runDir} is a run of matrix "${previous.matrix}", not "${r.matrix.name}".`);
-    resumed = previous.jobs.filter((j) => j.verdict !== 'not-run');
-  } else {
-    const out = string(values, 'out');
-    runDir = out !== undefined ? resolve(out) : defaultRunDir();
-  }
+  const outDir = string(values, 'out');
+  // The run's id is its start time; a directory bootlab names is named after it.
+  const runDir = resume !== undefined ? resolve(resume) : outDir !== undefined ? resolve(outDir) : defaultRunDir();
+  const runId = resume === undefined && outDir === undefined ? basename(runDir) : undefined;
+  const resumed = resume !== undefined ? loadRunDir(runDir) : undefined;
   const out = r.quiet ? process.stderr : process.stdout;
-  out.write(`${r.matrix.name}: ${jobs.length} jobs -> ${runDir}\n`);
+  out.write(describeStart(r.matrix.name, jobs.length, runDir));
   const progress = createProgress(out);
   const summary = await runMatrix({
     matrix: r.matrix,
@@ -67,6 +61,7 @@ export async function runFromCommandLine(values: OptionValues, r: MatrixRun): Pr
     profiles: r.profiles,
     kernels: r.image !== undefined ? { kind: 'prebuilt', image: r.image } : { kind: 'build', ...(kernelSrc !== undefined ? { kernelSrc } : {}), ...(r.series ? { series: r.series } : {}) },
     outDir: runDir,
+    ...(runId ? { runId } : {}),
     ...(parallel ? { parallel } : {}),
     ...(inactivityMs || timeoutMs ? { monitor: { ...(inactivityMs ? { inactivityMs } : {}), ...(timeoutMs ? { timeoutMs } : {}) } } : {}),
     ...(resumed ? { resumed } : {}),

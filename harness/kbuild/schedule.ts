@@ -11,6 +11,8 @@ import { loadFragment, type Fragment } from './kconfig.ts';
 import { baselineVariant, patchedVariant } from '../source/patch.ts';
 import type { Series } from '../source/series.ts';
 import type { KernelSource } from '../source/tree.ts';
+import { programs } from '../setup/packages.ts';
+import { settled } from '../util/promise.ts';
 import { requireTools } from '../util/tools.ts';
 
 export interface BuildPlan {
@@ -33,9 +35,7 @@ export function fragmentsFor(arch: ArchName, names?: readonly string[]): Fragmen
 }
 
 export function requireBuildTools(arches: readonly ArchName[]): void {
-  const needs: Record<string, string> = { make: 'make', gcc: 'gcc', ccache: 'ccache', bison: 'bison', flex: 'flex', bc: 'bc', patch: 'patch' };
-  for (const a of arches) needs[`${ARCHES[a].crossCompile}gcc`] = ARCHES[a].toolchainPackage;
-  requireTools(needs, 'Building kernels');
+  requireTools(programs('make', 'gcc', 'ccache', 'bison', 'flex', 'bc', 'patch', ...arches.map((a) => `${ARCHES[a].crossCompile}gcc`)), 'Building kernels');
 }
 
 /** Every arch crossed with every series: what `bootlab build` and `bootlab boot` ask for. */
@@ -51,7 +51,8 @@ export function scheduleBuilds(plan: BuildPlan): Map<string, Promise<BuildOutcom
   const emit = plan.onEvent ?? (() => {});
   // One patched tree per series, shared by every arch.
   const variants = new Map<string, ReturnType<typeof patchedVariant>>();
-  for (const k of plan.kernels) if (k.series && !variants.has(k.series.name)) variants.set(k.series.name, patchedVariant(plan.source, k.series));
+  // Patched now, awaited once the baseline is built: a patch that does not apply fails its builds then.
+  for (const k of plan.kernels) if (k.series && !variants.has(k.series.name)) variants.set(k.series.name, settled(patchedVariant(plan.source, k.series)));
   const arches = [...new Set(plan.kernels.map((k) => k.arch))];
   for (const arch of arches) {
     const fragments = fragmentsFor(arch, plan.fragments?.(arch));

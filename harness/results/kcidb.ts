@@ -134,7 +134,9 @@ export function toKcidb(summary: RunSummary, origin = 'bootlab', options: KcidbO
   const kernels = kernelsOf(summary);
 
   const checkouts = variantsOf(summary).map((variant): KcidbCheckout => {
-    const names = variant === BASELINE ? [] : variant.split('+');
+    // A stacked variant ("a+b") is recorded under its whole name, as one series of all its patches.
+    const whole = summary.series.find((s) => s.name === variant);
+    const names = variant === BASELINE ? [] : whole ? [variant] : variant.split('+');
     const series = names.map((n) => summary.series.find((s) => s.name === n));
     const known = series.every((s) => s !== undefined);
     const built = kernels.some((k) => k.variant === variant && k.build?.ok);

@@ -4,14 +4,14 @@
  */
 import { UserError } from '../util/errors.ts';
 import { tally } from './evaluate.ts';
-import { isBooted, type JobFiles, type JobRecord, type RunSummary } from './model.ts';
+import { isBooted, newRunId, type JobFiles, type JobRecord, type RunSummary } from './model.ts';
 
 /** A shard's job files, relative to the merged directory. */
 function underPrefix(files: JobFiles, prefix: string): JobFiles {
   return Object.fromEntries(Object.entries(files).map(([k, v]) => [k, `${prefix}/${v as string}`])) as unknown as JobFiles;
 }
 
-export function mergeSummaries(parts: readonly { readonly summary: RunSummary; readonly prefix: string }[], runId: string): RunSummary {
+export function mergeSummaries(parts: readonly { readonly summary: RunSummary; readonly prefix: string }[]): RunSummary {
   if (parts.length === 0) throw new UserError('bootlab merge needs at least one run directory.');
   const first = parts[0]!.summary;
   for (const { summary } of parts) {
@@ -37,7 +37,7 @@ export function mergeSummaries(parts: readonly { readonly summary: RunSummary; r
   const finishedAt = parts.map((p) => p.summary.finishedAt).sort().at(-1)!;
   return {
     ...first,
-    runId,
+    runId: newRunId(new Date(startedAt)),
     state: parts.every((p) => p.summary.state === 'complete') ? 'complete' : 'interrupted',
     startedAt,
     finishedAt,

@@ -11,7 +11,7 @@ import type { CrashSighting, StopReason } from '../boot/console.ts';
 import type { CpuState } from '../boot/forensics/registers.ts';
 import type { FirstFault } from '../boot/forensics/trace.ts';
 import type { GuestReport } from '../boot/guest-report.ts';
-import { VERDICTS, type Verdict } from '../boot/verdict.ts';
+import { VERDICTS, type EVIDENCE, type Verdict } from '../boot/verdict.ts';
 import type { CmaCheck } from '../cma/check.ts';
 import type { CrashReport } from '../crash/types.ts';
 
@@ -133,7 +133,7 @@ export interface BootedJob extends JobHead {
   readonly decidedAtMs: number;
   readonly durationMs: number;
   /** Where the verdict's evidence came from: the console, or the printk buffer of a silent guest. */
-  readonly evidence: 'console' | 'guest-memory';
+  readonly evidence: (typeof EVIDENCE)[number];
   readonly firstCrash?: CrashSighting;
   readonly crashes: readonly CrashReport[];
   readonly cma: CmaCheck;
@@ -179,9 +179,14 @@ export const RUN_STATES = ['complete', 'interrupted'] as const;
 /** The report files a run directory holds beside summary.json (results/write.ts writes them). */
 export const OUTPUT_FILES = ['junit.xml', 'report.html', 'report.md', 'kcidb.json'] as const;
 
+/** A run's id: its start time in UTC, "20261203T191711Z", whichever command started it. */
+export function newRunId(started: Date): string {
+  return started.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
 export interface RunSummary {
   readonly schema: typeof SUMMARY_SCHEMA_VERSION;
-  /** The run directory's name: "<UTC time>" as 20261203T191711Z, for every command. */
+  /** newRunId(startedAt); a directory bootlab names for the run has this name. */
   readonly runId: string;
   /** The matrix's name; "boot" for bootlab boot. */
   readonly matrix: string;

@@ -13,20 +13,19 @@
  * interrupted run keeps what finished and says so (state "interrupted").
  */
 import PQueue from 'p-queue';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { ARCHES, type ArchName } from '../arch.ts';
 import { defaultBootConcurrency } from '../boot/boot.ts';
 import type { MonitorOptions } from '../boot/console.ts';
 import { machineConfig, requireKernelFits, type MachineConfig, type Profile } from '../boot/profile.ts';
-import type { Verdict } from '../boot/verdict.ts';
 import { configHasNuma } from '../kbuild/kconfig.ts';
 import type { BuildOutcome } from '../kbuild/build.ts';
 import { buildKey, requireBuildTools, scheduleBuilds } from '../kbuild/schedule.ts';
 import { guestInitramfs } from '../image/initramfs.ts';
-import { expectationFor, type JobSpec, type Matrix } from '../matrix.ts';
+import { expectationFor, variantSlug, type JobSpec, type Matrix } from '../matrix.ts';
 import { judge, tally } from '../results/evaluate.ts';
-import { SUMMARY_SCHEMA_VERSION, type BootedJob, type BuildRecord, type Expectation, type JobRecord, type RunSummary } from '../results/model.ts';
+import { newRunId, SUMMARY_SCHEMA_VERSION, type BootedJob, type BuildRecord, type Expectation, type JobFiles, type JobRecord, type RunSummary } from '../results/model.ts';
 import { loadStackedSeries, type Series } from '../source/series.ts';
 import { resolveSource } from '../source/tree.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -34,8 +33,12 @@ import { sha256File } from '../util/hash.ts';
 import { gitHead } from '../util/git-head.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { onInterrupt } from '../util/children.ts';
-import { toolVersion } from '../util/tool-facts.ts';
+import { toolVersion } from '../util/file-facts.ts';
+import { programs } from '../setup/packages.ts';
 import { requireTools } from '../util/tools.ts';
+import { UserError } from '../util/errors.ts';
+import { settled } from '../util/promise.ts';
+import { bootAgain, isFlaky, reportedBoot, type Judged } from './attempts.ts';
 import { runBootJob, type Attempt, type KernelArtifacts } from './job.ts';
 
 /** The variant name of a kernel given as an image (bootlab boot --kernel). */
@@ -54,13 +57,15 @@ export interface RunOptions {
   readonly profiles: ReadonlyMap<string, Profile>;
   readonly kernels: KernelSupply;
   readonly outDir: string;
+  /** @default the run's start time, 20261203T191711Z */
+  readonly runId?: string;
   /** Boots at once. @default cores + 1 */
   readonly parallel?: number;
   /** The command line's monitor options; they override the matrix's inactivity window. */
   readonly monitor?: Partial<MonitorOptions>;
   readonly onEvent?: (e: RunEvent) => void;
-  /** Jobs already finished in an earlier, interrupted run of the same directory. */
-  readonly resumed?: readonly JobRecord[];
+  /** The summary of an interrupted run of the same matrix in outDir: its finished jobs are kept, the rest run. */
+  readonly resumed?: RunSummary;
 }
 
 export type RunEvent =
@@ -68,11 +73,6 @@ export type RunEvent =
   | { readonly type: 'build-done'; readonly build: BuildRecord }
   | { readonly type: 'boot-start'; readonly job: JobSpec }
   | { readonly type: 'job-done'; readonly job: JobRecord };
-
-/** A run's id: its start time in UTC, "20261203T191711Z". Every command's runs are named so. */
-export function newRunId(now = new Date()): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
 
 /** results/<run-id>, with a suffix when a run started in the same second already has it. */
 export function defaultRunDir(now = new Date()): string {
@@ -82,49 +82,43 @@ export function defaultRunDir(now = new Date()): string {
   return dir;
 }
 
-/** What a summary says before its jobs: the run, bootlab, the kernel source, the tools. */
-type Header = Omit<RunSummary, 'state' | 'finishedAt' | 'durationMs' | 'builds' | 'jobs' | 'comparisons' | 'counts'>;
+/** What a summary says before its jobs: the run, bootlab, the kernel source (the tools come as they are asked). */
+type Header = Omit<RunSummary, 'tools' | 'state' | 'finishedAt' | 'durationMs' | 'builds' | 'jobs' | 'comparisons' | 'counts'>;
 
 /** A kernel ready to boot, or the reason there is none. */
 type Supplied = { readonly ok: true; readonly kernel: KernelArtifacts; readonly hasNuma?: boolean } | { readonly ok: false; readonly reason: string };
 
 export async function runMatrix(o: RunOptions): Promise<RunSummary> {
-  const started = new Date();
+  const started = o.resumed ? new Date(o.resumed.startedAt) : new Date();
   const runDir = o.outDir;
   const emit = o.onEvent ?? (() => {});
   // Impossible profiles fail here, before anything is built or booted; the machines are kept.
   const machines = new Map<string, MachineConfig>(o.jobs.map((j) => [j.id, machineConfig(j.arch, o.profiles.get(j.profile)!)]));
   const arches = [...new Set(o.jobs.map((j) => j.arch))];
-  requireTools(Object.fromEntries(arches.map((a) => [ARCHES[a].machine.qemu, ARCHES[a].machine.qemuPackage])), `Booting ${arches.join(', ')}`);
-  const done = new Map<string, JobRecord>((o.resumed ?? []).map((j) => [j.id, j]));
+  requireTools(programs(...arches.map((a) => ARCHES[a].machine.qemu)), `Booting ${arches.join(', ')}`);
+  const previous = o.resumed?.jobs ?? [];
+  const done = new Map<string, JobRecord>(previous.filter((j) => j.verdict !== 'not-run').map((j) => [j.id, j]));
+  // A resumed run keeps every job it had, those the filters leave out of this one included.
+  const specs: JobSpec[] = [...o.jobs, ...previous.filter((j) => !o.jobs.some((s) => s.id === j.id)).map((j) => ({ id: j.id, arch: j.arch, variant: j.variant, profile: j.profile }))];
   const todo = o.jobs.filter((j) => !done.has(j.id));
-  const builds: BuildRecord[] = [];
+  const builds: BuildRecord[] = [...(o.resumed?.builds ?? [])];
   const source = await kernelSource(o, todo, runDir, builds, emit);
+  if (o.resumed) requireSameRun(o.resumed, o.matrix, source.series, runDir);
   mkdirSync(join(runDir, 'jobs'), { recursive: true });
 
-  // The tools' versions are asked (once per binary, then remembered) while the first boots
-  // run: no boot waits for them; every summary does.
-  let header: Header | undefined;
-  const ready = toolVersions(arches).then((tools) => {
-    header = {
-      schema: SUMMARY_SCHEMA_VERSION,
-      runId: basename(runDir),
-      matrix: o.matrix.name,
-      gate: o.matrix.gate,
-      startedAt: started.toISOString(),
-      bootlab: bootlabVersion(),
-      kernel: source.kernel,
-      series: source.series,
-      tools,
-    };
-    save('interrupted');
-    pointLatest(runDir);
-  });
-  // Every job awaits it before it saves, and so does the end of the run; a failure (a full
-  // disk) surfaces there, not as an unhandled rejection.
-  ready.catch(() => {});
+  const header: Header = {
+    schema: SUMMARY_SCHEMA_VERSION,
+    runId: o.resumed?.runId ?? o.runId ?? newRunId(started),
+    matrix: o.matrix.name,
+    gate: o.matrix.gate,
+    startedAt: started.toISOString(),
+    bootlab: bootlabVersion(),
+    kernel: source.kernel,
+    series: source.series,
+  };
+  let tools: Readonly<Record<string, string>> = o.resumed?.tools ?? {};
   const summarize = (state: RunSummary['state']): RunSummary => {
-    const jobs = o.jobs.map(
+    const jobs = specs.map(
       (spec): JobRecord =>
         done.get(spec.id) ?? {
           ...jobHead(spec, expectationFor(spec, o.matrix.expect)),
@@ -135,7 +129,7 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
         },
     );
     const finished = new Date();
-    return { ...header!, state, finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(), builds: [...builds], jobs, ...tally(jobs) };
+    return { ...header, tools, state, finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(), builds: [...builds], jobs, ...tally(jobs) };
   };
   const save = (state: RunSummary['state']): RunSummary => {
     const s = summarize(state);
@@ -143,71 +137,91 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
     return s;
   };
   // The report writers (xml2js) load once the first job has finished, not at start-up: on a
-  // warm run nothing that a boot waits for is loaded after QEMU starts.
-  let writers: Promise<typeof import('../results/write.ts')> | undefined;
+  // warm run nothing a boot waits for is loaded after QEMU starts.
   let writeOutputs: ((s: RunSummary, dir: string) => void) | undefined;
+  let writers: Promise<unknown> | undefined;
   const loadWriters = (): Promise<unknown> =>
     (writers ??= import('../results/write.ts').then((w) => {
       writeOutputs = w.writeOutputs;
-      return w;
     }));
   const removeHook = onInterrupt(() => {
-    // Interrupted before the first summary was written: nothing had finished yet.
-    if (!header) return;
     const s = save('interrupted');
-    // The reports are written again from summary.json by bootlab report <run-dir>.
+    // Not loaded yet: bootlab report <run-dir> writes them from summary.json.
     writeOutputs?.(s, runDir);
     pointLatest(runDir);
   });
-
-  const queue = new PQueue({ concurrency: o.parallel ?? defaultBootConcurrency() });
-  const initrds = new Map(arches.map((a) => [a, guestInitramfs(a)]));
-  await Promise.all(
-    todo.map(async (spec) => {
-      const supplied = await source.kernels.get(buildKey(spec.arch, spec.variant))!;
-      const expected = expectationFor(spec, o.matrix.expect);
-      let record: JobRecord;
-      if (!supplied.ok) {
-        record = { ...jobHead(spec, expected), verdict: 'build-failed', reason: supplied.reason, asExpected: false, problems: [`the ${spec.arch}/${spec.variant} kernel did not build`] };
-      } else {
-        const machine = machines.get(spec.id)!;
-        if (supplied.hasNuma !== undefined) requireKernelFits(machine, supplied.hasNuma);
-        const initrd = await initrds.get(spec.arch)!;
-        record = await queue.add(
-          async () => {
-            emit({ type: 'boot-start', job: spec });
-            const jobDir = join(runDir, 'jobs', spec.id);
-            const attempts: Attempt[] = [];
-            // infra-error is retried; an unexpected outcome is re-run once to tell a real
-            // failure from a flaky one.
-            for (let i = 0; i <= o.matrix.retries; i++) {
+  try {
+    save('interrupted');
+    pointLatest(runDir);
+    // The tools' versions are asked (once per binary, then remembered) while the first boots
+    // run: no boot waits for them.
+    const versions = toolVersions(arches).then((asked) => {
+      tools = { ...tools, ...asked };
+    });
+    const queue = new PQueue({ concurrency: o.parallel ?? defaultBootConcurrency() });
+    const initrds = new Map(arches.map((a) => [a, settled(guestInitramfs(a))]));
+    await Promise.all(
+      todo.map(async (spec) => {
+        const supplied = await source.kernels.get(buildKey(spec.arch, spec.variant))!;
+        const expected = expectationFor(spec, o.matrix.expect);
+        let record: JobRecord;
+        if (!supplied.ok) {
+          record = { ...jobHead(spec, expected), verdict: 'build-failed', reason: supplied.reason, asExpected: false, problems: [`the ${spec.arch}/${spec.variant} kernel did not build`] };
+        } else {
+          const machine = machines.get(spec.id)!;
+          if (supplied.hasNuma !== undefined) requireKernelFits(machine, supplied.hasNuma);
+          const initrd = await initrds.get(spec.arch)!;
+          record = await queue.add(
+            async () => {
+              emit({ type: 'boot-start', job: spec });
+              const jobDir = join(runDir, 'jobs', spec.id);
               rmSync(jobDir, { recursive: true, force: true });
-              const monitor = monitorForAttempt(i, o.matrix, o.monitor);
-              const r = await runBootJob({ id: spec.id, machine, kernel: supplied.kernel, initrd, runDir, jobDir, ...(monitor ? { monitor } : {}) });
-              attempts.push(r);
-              const ok = judge(expected, r).length === 0;
-              if (r.verdict !== 'infra-error' && (ok || attempts.length > 1)) break;
-            }
-            const booted = bootedRecord(spec, expected, attempts);
-            writeFileAtomic(join(runDir, booted.files.result), `${JSON.stringify(booted, null, 2)}\n`);
-            return booted;
-          },
-          { throwOnTimeout: true },
-        );
-      }
-      done.set(spec.id, record);
-      void loadWriters();
-      await ready;
-      save('interrupted');
-      emit({ type: 'job-done', job: record });
-    }),
-  );
-  await Promise.all([ready, loadWriters()]);
-  removeHook();
+              const boots: (Attempt & Judged)[] = [];
+              while (bootAgain(boots, o.matrix.retries)) {
+                // What an earlier boot of this job left is kept, in attempt-<n>/.
+                if (boots.length > 0) setAside(jobDir, boots.length);
+                const monitor = monitorForAttempt(boots.length, o.matrix, o.monitor);
+                const r = await runBootJob({ id: spec.id, machine, kernel: supplied.kernel, initrd, runDir, jobDir, ...(monitor ? { monitor } : {}) });
+                boots.push({ ...r, ok: judge(expected, r).length === 0 });
+              }
+              const booted = bootedRecord(spec, expected, boots, jobDir, runDir);
+              writeFileAtomic(join(jobDir, 'result.json'), `${JSON.stringify(booted, null, 2)}\n`);
+              return booted;
+            },
+            { throwOnTimeout: true },
+          );
+        }
+        done.set(spec.id, record);
+        void settled(loadWriters());
+        save('interrupted');
+        emit({ type: 'job-done', job: record });
+      }),
+    );
+    await Promise.all([versions, loadWriters()]);
+  } finally {
+    removeHook();
+  }
   const summary = save('complete');
   writeOutputs!(summary, runDir);
   pointLatest(runDir);
   return summary;
+}
+
+/** A run resumed with other settings would mix two runs in one summary. */
+function requireSameRun(previous: RunSummary, matrix: Matrix, series: RunSummary['series'], runDir: string): void {
+  const differs = (what: string, was: string, now: string): UserError =>
+    new UserError(`--resume ${runDir}: that run's ${what} was ${was}, this one's is ${now}. Resume it with the command that started it, or start a new run.`);
+  if (previous.matrix !== matrix.name) throw differs('matrix', `"${previous.matrix}"`, `"${matrix.name}"`);
+  if (previous.gate !== matrix.gate) throw differs('gate', previous.gate, matrix.gate);
+  const ids = (ss: RunSummary['series']): string => ss.map((s) => `${s.name}@${s.hash.slice(0, 12)}`).sort().join(', ') || 'none';
+  if (ids(previous.series) !== ids(series)) throw differs('series', ids(previous.series), ids(series));
+}
+
+/** Move what a boot left in the job's directory into attempt-<n>/, so the next boot starts clean. */
+function setAside(jobDir: string, n: number): void {
+  const keep = join(jobDir, `attempt-${n}`);
+  mkdirSync(keep, { recursive: true });
+  for (const f of readdirSync(jobDir)) if (!f.startsWith('attempt-')) renameSync(join(jobDir, f), join(keep, f));
 }
 
 /** The kernels the jobs need, by build key, and what the summary says about their source. */
@@ -281,7 +295,7 @@ function bootlabVersion(): RunSummary['bootlab'] {
 }
 
 function buildRecord(b: BuildOutcome, runDir: string): BuildRecord {
-  const dest = join(runDir, 'builds', `${b.arch}-${b.variant.replace(/\+/g, '_')}.log`);
+  const dest = join(runDir, 'builds', `${b.arch}-${variantSlug(b.variant)}.log`);
   mkdirSync(join(runDir, 'builds'), { recursive: true });
   if (existsSync(b.log)) copyFileSync(b.log, dest);
   return {
@@ -309,21 +323,28 @@ function jobHead(spec: JobSpec, expected: Expectation): { id: string; arch: Arch
   return { id: spec.id, arch: spec.arch, variant: spec.variant, profile: spec.profile, expected };
 }
 
-/** A booted job's record: its last attempt, judged, with how its attempts went. */
-function bootedRecord(spec: JobSpec, expected: Expectation, attempts: readonly Attempt[]): BootedJob {
-  const last = attempts.at(-1)!;
-  const verdicts: Verdict[] = attempts.map((a) => a.verdict);
-  const flaky = new Set(verdicts.filter((v) => v !== 'infra-error')).size > 1;
-  const problems = judge(expected, last);
+/** A booted job's record: the boot it reports (see run/attempts.ts), judged, with how its boots went. */
+function bootedRecord(spec: JobSpec, expected: Expectation, boots: readonly (Attempt & Judged)[], jobDir: string, runDir: string): BootedJob {
+  const i = reportedBoot(boots);
+  const { ok: _, ...reported } = boots[i]!;
+  // Only the last boot's files are still in the job's directory; an earlier one's are in attempt-<n>/.
+  const files = i === boots.length - 1 ? reported.files : movedFiles(reported.files, relative(runDir, jobDir), `attempt-${i + 1}`);
+  const problems = judge(expected, reported);
+  const flaky = isFlaky(boots);
   return {
     ...jobHead(spec, expected),
-    ...last,
+    ...reported,
+    files,
     asExpected: problems.length === 0,
     problems,
-    attempts: attempts.length,
-    ...(attempts.length > 1 ? { attemptVerdicts: verdicts } : {}),
+    attempts: boots.length,
+    ...(boots.length > 1 ? { attemptVerdicts: boots.map((b) => b.verdict) } : {}),
     ...(flaky ? { flaky } : {}),
   };
+}
+
+function movedFiles(files: JobFiles, jobDir: string, into: string): JobFiles {
+  return Object.fromEntries(Object.entries(files).map(([k, v]) => [k, k === 'result' ? v : (v as string).replace(`${jobDir}/`, `${jobDir}/${into}/`)])) as unknown as JobFiles;
 }
 
 /** results/latest -> this run, replaced atomically. */

@@ -144,3 +144,17 @@ t.test('memory stays bounded on an endless console, and the first crash is kept 
   t.equal(parseCrashLines(kept)[0]?.title, 'BUG: unable to handle kernel paging request in cma_init_reserved_mem');
   t.equal(kept.at(-1), `[after 11999] ${filler}`, 'the end of the console is kept');
 });
+
+t.test('a crash that starts at the very end of the head keeps its whole report', async (t) => {
+  const m = new ConsoleMonitor();
+  const filler = 'x'.repeat(1000);
+  // Just short of the 8 MiB head, so the oops begins in it and ends after it.
+  const fill = `[fill] ${filler}`;
+  for (let chars = 0; chars + fill.length < 8 * 2 ** 20 - 1200; chars += fill.length) m.feed(fill, 0);
+  fixtureLog('arm64-cma-paging-request.log').split('\n').forEach((line) => m.feed(line, 1));
+  for (let i = 0; i < 12_000; i++) m.feed(`[after ${i}] ${filler}`, 2);
+  const [report] = parseCrashLines(m.lines());
+  t.equal(report?.title, 'BUG: unable to handle kernel paging request in cma_init_reserved_mem');
+  t.equal(report?.corrupted, false, 'the report is whole, its call trace included');
+});
+

@@ -39,7 +39,7 @@ t.test('baseline kernels boot on arm64, arm and mips and report the CMA area the
   }
   const s = summaryOf(dir);
   t.same(s.jobs, JSON.parse(r.stdout).jobs, 'what --json prints is the run directory\'s summary.json');
-  t.match(s.runId, 'default');
+  t.match(s.runId, /^\d{8}T\d{6}Z$/, 'the run id is its start time, wherever --out puts it');
   for (const b of boots) t.same(JSON.parse(readFileSync(join(dir, b.files.result), 'utf8')), b, `${b.arch}: result.json is the job's record`);
 });
 

@@ -6,6 +6,7 @@ import t from 'tap';
 import { exitCode, failures } from '../../harness/results/exit.ts';
 import { tally } from '../../harness/results/evaluate.ts';
 import { isBooted, type BootedJob, type JobRecord, type RunSummary } from '../../harness/results/model.ts';
+import type { CrashReport } from '../../harness/crash/types.ts';
 import { fixtureSummary } from './helpers.ts';
 
 const fixture = fixtureSummary();
@@ -14,6 +15,7 @@ const clean = fixture.jobs.find((j): j is BootedJob => isBooted(j) && j.verdict 
 function job(variant: string, profile: string, o: Partial<BootedJob> = {}): JobRecord {
   return { ...clean, id: `arm64-${variant}-${profile}`, arch: 'arm64', variant, profile, ...o };
 }
+const crashReport = (title: string): CrashReport => ({ kind: 'bug', title, header: title, corrupted: false, frames: [], registers: {}, startLine: 1, endLine: 2, excerpt: [] });
 const hang = { verdict: 'hang', reason: 'silent', asExpected: false, problems: ['verdict hang'] } as const;
 const infra = { verdict: 'infra-error', reason: 'QEMU was killed by SIGKILL from outside bootlab', asExpected: false, problems: ['verdict infra-error'] } as const;
 const notRun = (variant: string, profile: string): JobRecord => ({ id: `arm64-${variant}-${profile}`, arch: 'arm64', variant, profile, verdict: 'not-run', reason: 'interrupted', expected: clean.expected, asExpected: false, problems: ['not run'] });
@@ -47,4 +49,8 @@ t.test('validate: only regressions and infrastructure errors count; failures the
   t.same(failures(regression).map((j) => j.id), ['arm64-series-a'], 'the regressed job is what counts');
   t.equal(exitCode(run('regressions', [job('baseline', 'a'), job('series', 'a', infra)])), 3, 'an infrastructure error proves nothing either way: 3, not a pass');
   t.equal(exitCode(run('regressions', [job('baseline', 'a'), job('series', 'a', infra), job('baseline', 'b'), job('series', 'b', hang)])), 1, 'a regression beside an infrastructure error');
+  const expectedCrash = { verdict: 'crash', expected: { verdict: 'crash', cma: 'any' }, asExpected: true, problems: [] } as const;
+  const newTitle = run('regressions', [job('baseline', 'a', { ...expectedCrash, crashes: [crashReport('BUG: A in f')] }), job('series', 'a', { ...expectedCrash, crashes: [crashReport('BUG: A in f'), crashReport('WARNING: B in g')] })]);
+  t.equal(newTitle.comparisons[0]?.class, 'regression', 'a crash title the baseline does not have');
+  t.equal(exitCode(newTitle), 1, 'counts, even though both jobs crashed as expected');
 });

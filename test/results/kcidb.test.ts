@@ -90,6 +90,11 @@ t.test('the patched checkout has the patchset hash the KCIDB docs define', async
   t.equal(k.checkouts[1]?.patchset_hash, '4498c4d723b9cecdef1200012c8fc2cea16a27d5652ec39eb95539019a6b290f');
   t.equal(k.checkouts[0]?.patchset_hash, '', 'baseline applies no patches');
   t.equal(patchsetHash([]), '');
+  const stacked = mutableSummary();
+  stacked.series = [{ ...stacked.series[0], name: 'early+cma-dynamic-areas' }];
+  for (const j of stacked.jobs) if (j.variant !== 'baseline') j.variant = 'early+cma-dynamic-areas';
+  for (const b of stacked.builds) if (b.variant !== 'baseline') b.variant = 'early+cma-dynamic-areas';
+  t.equal(toKcidb(stacked).checkouts[1]?.patchset_hash, '4498c4d723b9cecdef1200012c8fc2cea16a27d5652ec39eb95539019a6b290f', 'a stacked variant, recorded as one series under its whole name');
 });
 
 t.test('the origin prefixes every id and must match the schema pattern', async (t) => {

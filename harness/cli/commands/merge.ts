@@ -1,6 +1,6 @@
 /** bootlab merge <run-dir>... --out DIR: shard runs combined as if the matrix had run on one machine. */
 import { mkdirSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { exitCode } from '../../results/exit.ts';
 import { loadRunDir } from '../../results/load.ts';
 import { mergeSummaries } from '../../results/merge.ts';
@@ -18,7 +18,7 @@ export async function run(values: OptionValues, positionals: readonly string[]):
   const out = resolve(outOption);
   const parts = positionals.map((d) => resolve(d)).map((dir) => ({ summary: loadRunDir(dir), prefix: relative(out, dir) }));
   mkdirSync(out, { recursive: true });
-  const merged = mergeSummaries(parts, basename(out));
+  const merged = mergeSummaries(parts);
   writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(merged, null, 2)}\n`);
   writeOutputs(merged, out);
   process.stdout.write(`${describeRun(merged, out)}\n`);
