@@ -10,6 +10,7 @@ import { ARCHES } from '../arch.ts';
 import type { MachineConfig, ReservedPools } from './profile.ts';
 import { run } from '../util/proc.ts';
 import { qemuCommand } from './qemu.ts';
+import { programs } from '../setup/packages.ts';
 import { requireTools } from '../util/tools.ts';
 
 /** Pure: the reserved-memory node, inserted before the root node's closing brace. */
@@ -27,7 +28,7 @@ export function addReservedPools(dts: string, pools: ReservedPools): string {
 
 export async function deviceTreeWithPools(machine: MachineConfig, kernel: string, initrd: string, dir: string): Promise<string> {
   const pools = machine.reservedPools!;
-  requireTools({ dtc: 'device-tree-compiler' }, 'Adding reserved-memory pools to the device tree');
+  requireTools(programs('dtc'), 'Adding reserved-memory pools to the device tree');
   const dumped = join(dir, 'qemu.dtb');
   const { file, args } = await qemuCommand({ machine, kernel, initrd, name: 'bootlab-dumpdtb', dumpDtb: dumped });
   const dump = await run(file, args, { timeoutMs: 30_000 });

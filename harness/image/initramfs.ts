@@ -10,7 +10,8 @@ import { InfraError } from '../util/errors.ts';
 import { sha256, short } from '../util/hash.ts';
 import { cacheRoot, REPO_ROOT } from '../util/paths.ts';
 import { run } from '../util/proc.ts';
-import { toolVersion } from '../util/tool-facts.ts';
+import { toolVersion } from '../util/file-facts.ts';
+import { programs } from '../setup/packages.ts';
 import { requireTools } from '../util/tools.ts';
 import { writeCpio } from './cpio.ts';
 
@@ -20,7 +21,7 @@ const CFLAGS = ['-static', '-Os', '-Wall', '-Werror'];
 export async function guestInitramfs(arch: ArchName): Promise<string> {
   const spec = ARCHES[arch];
   const gcc = `${spec.crossCompile}gcc`;
-  requireTools({ [gcc]: spec.toolchainPackage }, `The ${arch} guest init`);
+  requireTools(programs(gcc), `The ${arch} guest init`);
   const source = readFileSync(INIT_SOURCE);
   const key = short(sha256(source, await toolVersion(gcc), CFLAGS.join(' '), 'cpio-v2'));
   const dir = join(cacheRoot(), 'initramfs', `${arch}-${key}`);

@@ -1,7 +1,8 @@
 /**
- * The Debian packages bootlab needs, and why: the ones every arch needs from the arch table
- * (QEMU, cross compiler, libc for the guest init), the rest listed here. Setup and the tool
- * checks read this one list.
+ * The Debian packages bootlab needs, and why, and the programs it runs with the package each
+ * comes from: the ones every arch needs from the arch table (QEMU, cross toolchain, libc for
+ * the guest init), the rest listed here. Setup installs from this list; every stage checks
+ * its programs with it (programs()) before it starts.
  */
 import { ARCH_NAMES, ARCHES } from '../arch.ts';
 
@@ -16,6 +17,7 @@ const COMMON_PACKAGES = {
   'libssl-dev': 'kernel build host tools',
   'libelf-dev': 'kernel build host tools',
   cpio: 'initramfs archives',
+  tar: 'extracting the kernel tarball',
   'xz-utils': 'extracting the kernel tarball',
   patch: 'applying patch series',
   'device-tree-compiler': 'dtc, to add reserved-memory nodes to QEMU device trees',
@@ -38,6 +40,45 @@ function archPackages(): Record<string, string> {
     add(a.libcPackage, `${arch} libc for the static guest init`);
   }
   return out;
+}
+
+/** Programs bootlab runs that are not an arch's, by the package that has them. */
+const COMMON_PROGRAMS = {
+  make: 'make',
+  gcc: 'gcc',
+  ccache: 'ccache',
+  bison: 'bison',
+  flex: 'flex',
+  bc: 'bc',
+  patch: 'patch',
+  dtc: 'device-tree-compiler',
+  git: 'git',
+  tar: 'tar',
+  xz: 'xz-utils',
+} as const satisfies Record<string, string>;
+
+function archPrograms(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const arch of ARCH_NAMES) {
+    const a = ARCHES[arch];
+    out[a.machine.qemu] = a.machine.qemuPackage;
+    // The cross binutils come with the cross compiler.
+    for (const tool of ['gcc', 'addr2line', 'nm', 'readelf']) out[`${a.crossCompile}${tool}`] = a.toolchainPackage;
+  }
+  return out;
+}
+
+const PROGRAMS: Readonly<Record<string, string>> = { ...archPrograms(), ...COMMON_PROGRAMS };
+
+/** The programs given, each with the package that has it: what util/tools.ts requireTools() takes. */
+export function programs(...names: string[]): Record<string, string> {
+  return Object.fromEntries(
+    names.map((n) => {
+      const pkg = PROGRAMS[n];
+      if (pkg === undefined) throw new Error(`bootlab runs ${n} but setup/packages.ts does not say which package has it`);
+      return [n, pkg];
+    }),
+  );
 }
 
 /** Every package, with why bootlab needs it. */
