@@ -9,15 +9,16 @@
  * not return (panic(), BUG()) is already the first line of the next function. The pc is the
  * faulting instruction itself and is looked up as it is.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, relative } from 'node:path';
 import { ARCHES, ARCH_NAMES, type ArchName } from '../arch.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
-import { sha256, short } from '../util/hash.ts';
+import { fileIdentity, sha256, short } from '../util/hash.ts';
 import { cacheRoot } from '../util/paths.ts';
 import { run, type RunOptions, type RunResult } from '../util/proc.ts';
 import { BUILD_DIR_PREFIX } from '../source/tree.ts';
+import { programs } from '../setup/packages.ts';
 import { requireTools } from '../util/tools.ts';
 import { parseAddress, parseSymbolMap, symbolAddress, type SymbolTable } from './symbols.ts';
 import type { CodeLocation, CrashReport, InlinedCall, SourceLocation, StackFrame } from './types.ts';
@@ -201,7 +202,7 @@ export async function symbolizeReports(reports: readonly CrashReport[], options:
   const cross = ARCHES[arch].crossCompile;
   const runner = options.runner ?? run;
   const addr2line = `${cross}addr2line`;
-  requireTools({ [addr2line]: ARCHES[arch].toolchainPackage }, `Symbolizing ${arch} crash reports`);
+  requireTools(programs(addr2line), `Symbolizing ${arch} crash reports`);
 
   // What an earlier run found for a location is taken as it is; only the rest is looked up.
   const memo = options.remember ? loadMemo(vmlinux) : undefined;
@@ -261,8 +262,7 @@ function memoKey(loc: CodeLocation, isReturn: boolean): string | undefined {
 }
 
 function loadMemo(vmlinux: string): Memo {
-  const st = statSync(vmlinux);
-  const file = join(cacheRoot(), 'symbolized', `${short(sha256(realpathSync(vmlinux), String(st.ino), String(st.size), String(st.mtimeMs)))}.json`);
+  const file = join(cacheRoot(), 'symbolized', `${short(sha256(fileIdentity(vmlinux)))}.json`);
   let entries = new Map<string, SourceLocation | null>();
   try {
     entries = new Map(Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, SourceLocation | null>));

@@ -7,11 +7,11 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, lstatSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError, InfraError } from '../util/errors.ts';
+import { fileFact } from '../util/file-facts.ts';
 import { sha256, sha256File, short } from '../util/hash.ts';
 import { cacheRoot, DEFAULT_KERNEL_TARBALL } from '../util/paths.ts';
 import { run } from '../util/proc.ts';
 import { withLock } from '../util/lock.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
 
 export interface KernelSource {
   /** What the user pointed at: the tarball or the --kernel-src directory. */
@@ -34,27 +34,9 @@ export async function resolveSource(kernelSrc: string | undefined): Promise<Kern
   return kernelSrc === undefined ? fromTarball(DEFAULT_KERNEL_TARBALL) : fromDirectory(resolve(kernelSrc));
 }
 
-/**
- * The tarball's sha256, remembered per (device, inode, size, mtime) in the cache: hashing
- * 140 MB took 0.45 s of every command's start-up. A package upgrade replaces the file, and so
- * the key.
- */
+/** The tarball's sha256, remembered by the file's identity: hashing 140 MB took 0.45 s of every command's start-up. */
 async function tarballHash(tarball: string): Promise<string> {
-  const st = statSync(tarball);
-  const key = `${tarball}:${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
-  const file = join(cacheRoot(), 'src', 'tarball-hashes.json');
-  let known: Record<string, string> = {};
-  try {
-    known = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-  } catch {
-    // none yet, or unreadable: hash again
-  }
-  const remembered = known[key];
-  if (remembered && /^[0-9a-f]{64}$/.test(remembered)) return remembered;
-  const hash = await sha256File(tarball);
-  mkdirSync(join(cacheRoot(), 'src'), { recursive: true });
-  writeFileAtomic(file, `${JSON.stringify({ ...known, [key]: hash }, null, 2)}\n`);
-  return hash;
+  return (await fileFact(tarball, 'sha256', () => sha256File(tarball)))!;
 }
 
 async function fromTarball(tarball: string): Promise<KernelSource> {

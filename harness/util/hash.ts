@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
 
 export function sha256(...parts: readonly (string | Buffer)[]): string {
   const h = createHash('sha256');
@@ -15,6 +15,16 @@ export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
+}
+
+/**
+ * A file's identity without reading it: its real path, inode, size and mtime. A file that is
+ * replaced (a package upgrade, a rebuild) gets a new one.
+ */
+export function fileIdentity(path: string): string {
+  const real = realpathSync(path);
+  const st = statSync(real);
+  return `${real}:${st.ino}:${st.size}:${st.mtimeMs}`;
 }
 
 /** The short form used in directory names. */

@@ -1,25 +1,19 @@
 /**
- * Facts about an installed program that cost a process to learn (its version, whether QEMU
- * has -sandbox), remembered in the cache under the binary's identity: path, inode, size and
- * mtime. An upgrade replaces the file, and so the key. A warm run starts no process to ask.
+ * Facts about a file that cost time to learn — a program's version, whether QEMU has
+ * -sandbox, a 140 MB tarball's sha256 — remembered in the cache under the file's identity
+ * (path, inode, size, mtime). A replaced file (an upgrade) is a new identity, and is asked
+ * again. A warm run starts no process and hashes nothing to know them.
  */
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
+import { fileIdentity } from './hash.ts';
 import { cacheRoot } from './paths.ts';
 import { run } from './proc.ts';
 import { which } from './tools.ts';
 
-const factsFile = (): string => join(cacheRoot(), 'tool-facts.json');
+const factsFile = (): string => join(cacheRoot(), 'file-facts.json');
 const learning = new Map<string, Promise<string | undefined>>();
-
-function identity(program: string): string | undefined {
-  const path = which(program);
-  if (path === undefined) return undefined;
-  const real = realpathSync(path);
-  const st = statSync(real);
-  return `${real}:${st.ino}:${st.size}:${st.mtimeMs}`;
-}
 
 function remembered(): Record<string, string> {
   try {
@@ -30,14 +24,11 @@ function remembered(): Record<string, string> {
 }
 
 /**
- * `fact` about `program`, from the cache or learnt once with `learn`. What `learn` could not
- * tell (undefined: a timeout, a program that failed) is not remembered; nor is anything about
- * a program that is not on PATH.
+ * `fact` about the file at `path`, from the cache or learnt once with `learn`. What `learn`
+ * could not tell (undefined: a timeout, a program that failed) is not remembered.
  */
-export function toolFact(program: string, fact: string, learn: () => Promise<string | undefined>): Promise<string | undefined> {
-  const id = identity(program);
-  if (id === undefined) return learn();
-  const key = `${id} ${fact}`;
+export function fileFact(path: string, fact: string, learn: () => Promise<string | undefined>): Promise<string | undefined> {
+  const key = `${fileIdentity(path)} ${fact}`;
   let p = learning.get(key);
   if (!p) {
     const known = remembered()[key];
@@ -52,6 +43,12 @@ export function toolFact(program: string, fact: string, learn: () => Promise<str
     learning.set(key, p);
   }
   return p;
+}
+
+/** A fact about the program `program` names on PATH; one that is not on PATH is asked every time. */
+export function toolFact(program: string, fact: string, learn: () => Promise<string | undefined>): Promise<string | undefined> {
+  const path = which(program);
+  return path === undefined ? learn() : fileFact(path, fact, learn);
 }
 
 /** The first line of `program --version`, or "unavailable". */
