@@ -52,8 +52,13 @@ export interface Matrix {
 /** Extra attempts for an infra-error, unless a matrix says otherwise. */
 const DEFAULT_RETRIES = 1;
 
+/** A variant as a file or directory name: "a+b" is "a_b". */
+export function variantSlug(variant: string): string {
+  return variant.replace(/\+/g, '_');
+}
+
 export function jobId(arch: string, variant: string, profile: string): string {
-  return `${arch}-${variant.replace(/\+/g, '_')}-${profile}`;
+  return `${arch}-${variantSlug(variant)}-${profile}`;
 }
 
 

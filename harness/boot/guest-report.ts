@@ -3,8 +3,6 @@
  * and "end v1". Pure parsing; a line whose length check fails was mangled by interleaved
  * kernel output and is dropped rather than misread.
  */
-export const REPORT_VERSION = 1;
-
 export interface CmaArea {
   readonly name: string;
   readonly basePfn: number;

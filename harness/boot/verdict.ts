@@ -17,12 +17,15 @@ export interface QemuExit {
   readonly stderr: string;
 }
 
+/** Where a verdict's evidence came from: the console, or the printk buffer of a silent guest. */
+export const EVIDENCE = ['console', 'guest-memory'] as const;
+
 export interface Decision {
   readonly verdict: Verdict;
   /** One line: the panic line, the hang window, QEMU's complaint. */
   readonly reason: string;
   /** Where a crash verdict's evidence came from. */
-  readonly evidence: 'console' | 'guest-memory';
+  readonly evidence: (typeof EVIDENCE)[number];
 }
 
 /**

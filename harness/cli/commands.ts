@@ -8,7 +8,7 @@ import type { Command, OptionSpec } from './command.ts';
 
 const arches = ARCH_NAMES.join(', ');
 
-/** Options of every command that runs jobs (read by cli/run-matrix.ts). */
+/** Options of every command that runs jobs; cli/run-matrix.ts reads their values. */
 export const RUN_OPTIONS = {
   'kernel-src': { type: 'string', description: 'kernel tree to build (default: Debian linux-source-6.1)' },
   parallel: { type: 'string', description: 'boots at once (default: cores + 1)' },
@@ -17,7 +17,7 @@ export const RUN_OPTIONS = {
   out: { type: 'string', description: 'run directory (default: results/<run-id>)' },
 } as const satisfies Readonly<Record<string, OptionSpec>>;
 
-/** The job filters of run, repro and validate, and --resume (read by cli/run-matrix.ts). */
+/** The job filters of run, repro and validate, and --resume; cli/run-matrix.ts reads their values. */
 export const FILTER_OPTIONS = {
   arch: { type: 'string', description: 'only these arches (comma-separated)' },
   profile: { type: 'string', description: 'only these profiles (comma-separated)' },

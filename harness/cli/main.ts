@@ -7,37 +7,21 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ARCH_NAMES } from '../arch.ts';
 import { installSignalHandlers } from '../util/children.ts';
 import { EXIT, isReportable, UserError } from '../util/errors.ts';
-import type { Command } from './command.ts';
 import { COMMANDS } from './commands.ts';
-
-function usage(): string {
-  const lines = ['usage: bootlab <command> [options]', '', 'commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
-  lines.push('', `arches: ${ARCH_NAMES.join(', ')}`, 'Run "bootlab <command> --help" for its options.');
-  return lines.join('\n');
-}
-
-function commandHelp(name: string, c: Command): string {
-  const lines = [`usage: bootlab ${name} [options]${c.positionals ? ` ${c.positionals}` : ''}`, '', c.summary, ''];
-  for (const [opt, spec] of Object.entries(c.options)) {
-    const def = spec.default !== undefined ? ` (default: ${spec.default})` : '';
-    lines.push(`  --${opt}${spec.type === 'string' ? ' VALUE' : ''}`.padEnd(26) + spec.description + def);
-  }
-  return lines.join('\n');
-}
+import { describeCommand, describeError, describeUsage } from './printer.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
   installSignalHandlers();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${usage()}\n`);
+    process.stdout.write(describeUsage(COMMANDS, ARCH_NAMES));
     return name === undefined ? EXIT.userError : EXIT.ok;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   try {
     if (!command) throw new UserError(`Unknown command "${name}". bootlab knows: ${Object.keys(COMMANDS).join(', ')}.`);
     if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(`${commandHelp(name, command)}\n`);
+      process.stdout.write(describeCommand(name, command));
       return EXIT.ok;
     }
     let parsed;
@@ -51,7 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await implementation.run(parsed.values, parsed.positionals);
   } catch (error) {
     if (!isReportable(error)) throw error;
-    process.stderr.write(`bootlab: ${error.message}\n`);
+    process.stderr.write(describeError(error));
     return error.exitCode;
   }
 }

@@ -4,10 +4,36 @@
  */
 import { relative } from 'node:path';
 import type { BuildOutcome } from '../kbuild/build.ts';
+import type { Command } from './command.ts';
 import { formatCmaCheck } from '../cma/check.ts';
 import { formatCrashText, formatGroups, groupByTitle } from '../crash/report.ts';
 import type { CrashReport } from '../crash/types.ts';
 import { crashesOf, isBooted, OUTPUT_FILES, type JobRecord, type RunSummary } from '../results/model.ts';
+import { countsLine } from '../results/outcome.ts';
+import { plural } from '../util/text.ts';
+
+/** `bootlab` alone, or --help: every command and what it is for. */
+export function describeUsage(commands: Readonly<Record<string, Command>>, arches: readonly string[]): string {
+  const lines = ['usage: bootlab <command> [options]', '', 'commands:'];
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  lines.push('', `arches: ${arches.join(', ')}`, 'Run "bootlab <command> --help" for its options.');
+  return `${lines.join('\n')}\n`;
+}
+
+/** bootlab <command> --help: its usage and every option with its default. */
+export function describeCommand(name: string, c: Command): string {
+  const lines = [`usage: bootlab ${name} [options]${c.positionals ? ` ${c.positionals}` : ''}`, '', c.summary, ''];
+  for (const [opt, spec] of Object.entries(c.options)) {
+    const def = spec.default !== undefined ? ` (default: ${spec.default})` : '';
+    lines.push(`  --${opt}${spec.type === 'string' ? ' VALUE' : ''}`.padEnd(26) + spec.description + def);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** An error the user can fix, as bootlab says it on stderr. */
+export function describeError(error: Error): string {
+  return `bootlab: ${error.message}\n`;
+}
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
@@ -15,6 +41,21 @@ export function formatDuration(ms: number): string {
   const m = Math.floor(ms / 60_000);
   const s = Math.round((ms % 60_000) / 1000);
   return `${m}m${String(s).padStart(2, '0')}s`;
+}
+
+/** A matrix run's first line: how many jobs, and where their results go. */
+export function describeStart(matrix: string, jobs: number, runDir: string): string {
+  return `${matrix}: ${jobs} jobs -> ${runDir}\n`;
+}
+
+/** What bootlab setup did. */
+export function describeSetup(installed: readonly string[]): string {
+  return installed.length > 0 ? `installed: ${installed.join(' ')}\n` : 'all packages present\n';
+}
+
+/** bootlab report --vmlinux, when not one frame got a source line. */
+export function describeNoLineInfo(vmlinux: string): string {
+  return `bootlab: no frame resolved to a source line: ${vmlinux} has no line information (build with CONFIG_DEBUG_INFO) or is not the kernel that printed these logs.\n`;
 }
 
 /** What bootlab build says as it goes: the tree, then each build as it starts. */
@@ -57,7 +98,7 @@ export function describeLogReports(logs: readonly { readonly file: string; reado
   }
   if (logs.length > 1 && logs.some((l) => l.reports.length > 0)) {
     const groups = groupByTitle(logs.flatMap((l) => l.reports.map((report) => ({ job: l.file, report }))));
-    out.push(`\n== ${groups.length} crash title${groups.length === 1 ? '' : 's'} over ${logs.length} logs\n${formatGroups(groups)}\n`);
+    out.push(`\n== ${plural(groups.length, 'crash title')} over ${logs.length} logs\n${formatGroups(groups)}\n`);
   }
   return out.join('');
 }
@@ -77,7 +118,7 @@ export function describeScenario(exitCode: number): string {
 
 /** The end of a run: counts, what is not ok compared with the baseline, unexpected jobs, where the files are. */
 export function describeRun(s: RunSummary, runDir: string): string {
-  const lines = [`\n${s.matrix}: ${s.counts.jobs} jobs, ${s.counts.asExpected} as expected, ${s.counts.unexpected} not, ${s.counts.regressions} regressions (${formatDuration(s.durationMs)})`];
+  const lines = [`\n${s.matrix}: ${countsLine(s)} (${formatDuration(s.durationMs)})`];
   for (const c of s.comparisons.filter((c) => c.class !== 'ok')) lines.push(`  ${c.class.padEnd(14)} ${c.arch}/${c.profile} ${c.variant}: ${c.reason}`);
   for (const j of s.jobs.filter((j) => !j.asExpected)) lines.push(`  unexpected     ${j.id}: ${j.problems.join('; ')}`);
   lines.push(`results: ${runDir} (summary.json, ${OUTPUT_FILES.join(', ')})`);

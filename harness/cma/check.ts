@@ -5,7 +5,8 @@
 import type { GuestReport } from '../boot/guest-report.ts';
 import type { CmaExpectation } from './expect.ts';
 
-export type RowStatus = 'ok' | 'missing' | 'extra' | 'wrong-size' | 'wrong-node' | 'not-activated' | 'alloc-failed';
+export const ROW_STATUSES = ['ok', 'missing', 'extra', 'wrong-size', 'wrong-node', 'not-activated', 'alloc-failed'] as const;
+export type RowStatus = (typeof ROW_STATUSES)[number];
 
 export interface CmaRow {
   readonly area: string;

@@ -3,6 +3,7 @@
  * lines once crash/symbolize.ts has added them, and the same crash seen across many jobs
  * folded into one line. Pure: reports in, text out.
  */
+import { plural } from '../util/text.ts';
 import type { CodeLocation, CrashKind, CrashReport, SourceLine, StackFrame } from './types.ts';
 
 /** `f+0x50/0x188 [mod]` as the kernel prints it, or `[<c0b0a2f8>]` without KALLSYMS. */
@@ -150,7 +151,7 @@ export function formatSeenOn(group: CrashGroup): string {
   const n = group.jobs.length;
   const named = group.jobs.slice(0, JOBS_NAMED).join(', ');
   const more = n > JOBS_NAMED ? `, and ${n - JOBS_NAMED} more` : '';
-  return `seen on ${n} job${n === 1 ? '' : 's'}: ${named}${more}`;
+  return `seen on ${plural(n, 'job')}: ${named}${more}`;
 }
 
 /** Each title with the jobs it was seen on. */

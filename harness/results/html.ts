@@ -11,7 +11,8 @@
  * nothing.
  */
 import { isBooted, JOB_VERDICTS, type JobRecord, type RunSummary } from './model.ts';
-import { attemptsNote, countsLine, crashTitles, gridRows, kernelsOf, plural, seconds, sortedComparisons, variantsOf, verdictText } from './outcome.ts';
+import { attemptsNote, countsLine, crashTitles, gridRows, kernelsOf, seconds, sortedComparisons, variantsOf, verdictText } from './outcome.ts';
+import { plural } from '../util/text.ts';
 
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

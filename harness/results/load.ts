@@ -13,8 +13,8 @@ import { STOP_REASONS, type CrashSighting } from '../boot/console.ts';
 import type { CpuState } from '../boot/forensics/registers.ts';
 import type { FirstFault } from '../boot/forensics/trace.ts';
 import type { CmaArea, GuestReport } from '../boot/guest-report.ts';
-import { VERDICTS } from '../boot/verdict.ts';
-import type { CmaCheck, CmaRow, RowStatus } from '../cma/check.ts';
+import { EVIDENCE, VERDICTS } from '../boot/verdict.ts';
+import { ROW_STATUSES, type CmaCheck, type CmaRow } from '../cma/check.ts';
 import { CRASH_KINDS, type CodeLocation, type CrashReport, type InlinedCall, type SourceLocation, type StackFrame } from '../crash/types.ts';
 import { UserError } from '../util/errors.ts';
 import { isObject, readJsonFile } from '../util/json.ts';
@@ -33,7 +33,6 @@ import {
   type Expectation,
   type ForensicsRecord,
   type JobFiles,
-  type JobRecord,
   type MachineRecord,
   type NotRunJob,
   type RunSummary,
@@ -43,13 +42,7 @@ type Check = (v: unknown, path: string) => string | undefined;
 type Field = { readonly check: Check; readonly optional?: true };
 type Fields<T> = { readonly [K in keyof T]-?: Field };
 
-/** A list of every member of a string union: a missing member is a compile error. */
-const every =
-  <T extends string>() =>
-  <const A extends readonly T[]>(values: A & ([T] extends [A[number]] ? unknown : 'missing members')): A =>
-    values;
 
-const ROW_STATUSES = every<RowStatus>()(['ok', 'missing', 'extra', 'wrong-size', 'wrong-node', 'not-activated', 'alloc-failed']);
 
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `"${v}"` : typeof v === 'object' ? 'an object' : String(v));
 
@@ -239,7 +232,7 @@ const booted = object<BootedJob>({
   stopReason: opt(oneOf(STOP_REASONS)),
   decidedAtMs: req(num),
   durationMs: req(num),
-  evidence: req(oneOf(['console', 'guest-memory'])),
+  evidence: req(oneOf(EVIDENCE)),
   firstCrash: opt(object<CrashSighting>({ atMs: req(num), line: req(str), lineNo: req(int) })),
   crashes: req(arrayOf(crash)),
   cma: req(cmaCheck),
@@ -299,13 +292,6 @@ export function parseRunSummary(raw: unknown, source: string): RunSummary {
   const e = summary(raw, '$');
   if (e) throw new UserError(`${source} is not a bootlab run summary (schema ${SUMMARY_SCHEMA_VERSION}): ${e}.`);
   return raw as RunSummary;
-}
-
-/** Check a job's result.json against the result model. */
-export function parseJobRecord(raw: unknown, source: string): JobRecord {
-  const e = job(raw, '$');
-  if (e) throw new UserError(`${source} is not a bootlab job result (schema ${SUMMARY_SCHEMA_VERSION}): ${e}.`);
-  return raw as JobRecord;
 }
 
 /** The summary of a run directory, checked. */

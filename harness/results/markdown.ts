@@ -7,7 +7,8 @@
  * GitHub also does not turn "@name" into a mention.
  */
 import { crashesOf, type JobRecord, type RunSummary } from './model.ts';
-import { attemptsNote, countsLine, crashTitles, gridRows, kernelsOf, plural, sortedComparisons, variantsOf, verdictText } from './outcome.ts';
+import { attemptsNote, countsLine, crashTitles, gridRows, kernelsOf, sortedComparisons, variantsOf, verdictText } from './outcome.ts';
+import { plural } from '../util/text.ts';
 
 /** Inline text safe in a paragraph, list item or table cell. */
 export function md(s: string): string {

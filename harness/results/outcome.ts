@@ -5,6 +5,9 @@
  */
 import { ARCH_NAMES, type ArchName } from '../arch.ts';
 import { cmaProblems } from '../cma/check.ts';
+import { groupByTitle, type CrashGroup } from '../crash/report.ts';
+import { plural } from '../util/text.ts';
+import { judgeBoot, judgeCma } from './evaluate.ts';
 import { crashesOf, isBooted, type BuildRecord, type Comparison, type JobRecord, type RunSummary } from './model.ts';
 
 export const BASELINE = 'baseline';
@@ -86,10 +89,7 @@ export interface Outcome {
   readonly message: string;
 }
 
-/**
- * The CMA half of a job, judged as evaluate.judge() does: the CMA state is only read from a
- * guest that booted to its report (verdict pass), and 'any' means the matrix does not judge it.
- */
+/** The CMA half of a job, as results/evaluate.ts judges it, with what a report says of it. */
 export function cmaOutcome(job: JobRecord): Outcome {
   if (job.verdict !== 'pass') {
     const why =
@@ -99,17 +99,11 @@ export function cmaOutcome(job: JobRecord): Outcome {
     return { status: 'skip', message: `CMA not checked: ${why}` };
   }
   const c = job.cma;
-  const bad = cmaProblems(c);
-  switch (job.expected.cma) {
-    case 'any':
-      return { status: 'skip', message: `CMA not judged: the matrix accepts any CMA state (${c.ok ? 'ok' : bad.join('; ')})` };
-    case 'slot-error':
-      return c.kernel.slotErrors > 0
-        ? { status: 'pass', message: `the kernel ran out of CMA slots, as expected${job.expected.why ? ` (${job.expected.why})` : ''}` }
-        : { status: 'fail', message: 'expected "Not enough slots for CMA reserved regions!", the kernel did not print it' };
-    case 'ok':
-      return c.ok ? { status: 'pass', message: `${c.rows.length} CMA area(s) as expected` } : { status: 'fail', message: `CMA check failed: ${bad.join('; ')}` };
-  }
+  if (job.expected.cma === 'any') return { status: 'skip', message: `CMA not judged: the matrix accepts any CMA state (${c.ok ? 'ok' : cmaProblems(c).join('; ')})` };
+  const problem = judgeCma(job.expected, job);
+  if (problem !== undefined) return { status: 'fail', message: problem };
+  if (job.expected.cma === 'slot-error') return { status: 'pass', message: `the kernel ran out of CMA slots, as expected${job.expected.why ? ` (${job.expected.why})` : ''}` };
+  return { status: 'pass', message: `${c.rows.length} CMA area(s) as expected` };
 }
 
 /**
@@ -120,19 +114,15 @@ export function bootOutcome(job: JobRecord): Outcome {
   if (job.verdict === 'not-run') return { status: 'skip', message: `not run: ${job.reason}` };
   if (job.verdict === 'build-failed') return { status: 'error', message: `kernel build failed: ${job.reason}` };
   const e = job.expected;
-  const wrongVerdict = job.verdict !== e.verdict || (e.title !== undefined && !job.crashes.some((c) => c.title === e.title));
+  const wrongVerdict = judgeBoot(e, job).length > 0;
   const text = `${verdictText(job)} (${job.reason})`;
   if (wrongVerdict || (!job.asExpected && cmaOutcome(job).status !== 'fail')) return { status: 'fail', message: text };
   return { status: 'pass', message: job.verdict === 'pass' ? text : `${text}, as expected${e.why ? `: ${e.why}` : ''}` };
 }
 
-/** Crash titles of the run, most frequent first, each with the jobs that saw it. */
-export function crashTitles(summary: RunSummary): { title: string; jobs: string[] }[] {
-  const by = new Map<string, string[]>();
-  for (const j of summary.jobs) {
-    for (const title of new Set(crashesOf(j).map((c) => c.title))) by.set(title, [...(by.get(title) ?? []), j.id]);
-  }
-  return [...by].map(([title, jobs]) => ({ title, jobs })).sort((a, b) => b.jobs.length - a.jobs.length || a.title.localeCompare(b.title));
+/** Crash titles of the run, seen on most jobs first, each with the jobs that saw it. */
+export function crashTitles(summary: RunSummary): CrashGroup[] {
+  return groupByTitle(summary.jobs.flatMap((j) => crashesOf(j).map((report) => ({ job: j.id, report }))));
 }
 
 /** Regressions first: they are what a reviewer must act on. */
@@ -147,8 +137,6 @@ export function sortedComparisons(summary: RunSummary): Comparison[] {
 }
 
 export const seconds = (ms: number): number => Math.round(ms) / 1000;
-
-export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /** "12 jobs, 8 as expected, 4 unexpected, 3 regressions" */
 export function countsLine(summary: RunSummary): string {

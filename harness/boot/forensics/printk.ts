@@ -23,7 +23,7 @@ export interface InfoArray {
   readonly buf: Buffer;
   readonly count: number;
 }
-const INFO_SIZE = 88;
+export const INFO_SIZE = 88;
 
 function infoOf(infos: InfoArray, id: bigint, bigEndian: boolean): { seq: bigint; textLen: number } | undefined {
   const at = Number(id % BigInt(infos.count)) * INFO_SIZE;

@@ -2,6 +2,7 @@
 import { ARCH_NAMES } from '../../arch.ts';
 import { requireBuildTools, scheduleBuilds, crossKernels } from '../../kbuild/schedule.ts';
 import { resolveSource } from '../../source/tree.ts';
+import { buildExitCode } from '../../results/exit.ts';
 import type { OptionValues } from '../command.ts';
 import { arches, list, positiveInteger, seriesList, string } from '../options.ts';
 import { describeBuild, describeBuildStart, describeSource } from '../printer.ts';
@@ -29,5 +30,5 @@ export async function run(values: OptionValues): Promise<number> {
   const outcomes = await Promise.all(builds.values());
   for (const o of outcomes) say(describeBuild(o));
   if (values.json) process.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
-  return outcomes.every((o) => o.ok) ? 0 : 1;
+  return buildExitCode(outcomes);
 }

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import type { ArchName } from '../../arch.ts';
 import { parseCrashes } from '../../crash/parse.ts';
 import type { CrashReport } from '../../crash/types.ts';
-import { UserError } from '../../util/errors.ts';
+import { EXIT, UserError } from '../../util/errors.ts';
 import type { OptionValues } from '../command.ts';
 import { arches, string } from '../options.ts';
-import { describeLogReports, describeRun } from '../printer.ts';
+import { describeLogReports, describeNoLineInfo, describeRun } from '../printer.ts';
 
 export async function run(values: OptionValues, positionals: readonly string[]): Promise<number> {
   if (positionals.length === 0) throw new UserError('bootlab report needs one or more console logs, e.g. bootlab report results/latest/jobs/*/console.log, or a run directory.');
@@ -31,10 +31,10 @@ export async function run(values: OptionValues, positionals: readonly string[]):
 
   if (values.json) {
     for (const log of logs) process.stdout.write(`${JSON.stringify({ file: log.file, reports: log.reports.map(jsonReport) })}\n`);
-    return 0;
+    return EXIT.ok;
   }
   process.stdout.write(describeLogReports(logs));
-  return 0;
+  return EXIT.ok;
 }
 
 function archOfVmlinux(values: OptionValues, vmlinux: string | undefined): ArchName | undefined {
@@ -85,7 +85,5 @@ function jsonReport(r: CrashReport): Omit<CrashReport, 'guiltyFunction'> & { gui
 function warnIfNothingResolved(reports: readonly CrashReport[], vmlinux: string): void {
   const locations = reports.flatMap((r) => [r.pc, r.lr, ...r.frames]).filter((l) => l !== undefined && l.module === undefined);
   if (locations.length === 0 || locations.some((l) => l!.source !== undefined)) return;
-  process.stderr.write(
-    `bootlab: no frame resolved to a source line: ${vmlinux} has no line information (build with CONFIG_DEBUG_INFO) or is not the kernel that printed these logs.\n`,
-  );
+  process.stderr.write(describeNoLineInfo(vmlinux));
 }

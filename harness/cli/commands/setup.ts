@@ -1,8 +1,9 @@
 /** bootlab setup: install the Debian packages that are missing. */
 import { ensurePackages } from '../../setup/install.ts';
+import { EXIT } from '../../util/errors.ts';
+import { describeSetup } from '../printer.ts';
 
 export async function run(): Promise<number> {
-  const installed = await ensurePackages();
-  process.stdout.write(installed.length ? `installed: ${installed.join(' ')}\n` : 'all packages present\n');
-  return 0;
+  process.stdout.write(describeSetup(await ensurePackages()));
+  return EXIT.ok;
 }
