@@ -154,9 +154,14 @@ export async function bootKernel(job: BootJob): Promise<BootRun> {
     if (stop === 'stuck' || stop === 'inactivity' || stop === 'timeout') {
       Promise.resolve(probe)
         .then(() => inspectGuest({ arch: job.machine.arch, monitorSocket, outDir: job.outDir, ...(job.symbols ?? {}), budgetMs: FORENSICS_BUDGET_MS }))
-        .then((f) => {
-          forensics = f;
-        })
+        .then(
+          (f) => {
+            forensics = f;
+          },
+          (error: unknown) => {
+            forensics = { registers: [], readings: [], recovered: [], errors: [`examining the guest failed: ${(error as Error).message}`], durationMs: 0 };
+          },
+        )
         .finally(() => killGroup(pid));
     } else killGroup(pid);
   }, 50);

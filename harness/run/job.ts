@@ -8,6 +8,7 @@ import { ARCHES } from '../arch.ts';
 import { bootKernel } from '../boot/boot.ts';
 import type { MonitorOptions } from '../boot/console.ts';
 import { RECOVERED_LOG } from '../boot/forensics/inspect.ts';
+import { inException } from '../boot/forensics/registers.ts';
 import { traceFirstFault, type FirstFault } from '../boot/forensics/trace.ts';
 import type { MachineConfig } from '../boot/profile.ts';
 import { kernelCmdline } from '../boot/qemu.ts';
@@ -65,7 +66,7 @@ export async function runBootJob(j: JobSetup): Promise<Attempt> {
   // A CPU stuck in an exception vector died before printk could say why: replay the boot
   // briefly with QEMU's exception log to name the first fault.
   let firstFault: FirstFault | undefined;
-  if (decision.verdict === 'hang' && (boot.stop === 'stuck' || readings.some((r) => /abort|vector/.test(r)))) {
+  if (decision.verdict === 'hang' && (boot.stop === 'stuck' || boot.forensics?.registers.some((r) => inException(machine.arch, r)))) {
     firstFault = await traceFirstFault({ machine, kernel: kernel.image, initrd: j.initrd, name: `bootlab-${j.id}-trace`, ...(boot.dtb ? { dtb: boot.dtb } : {}) }, j.jobDir);
     if (firstFault) reason = `${reason}; first fault: ${firstFault.exception}${firstFault.address ? ` at address ${firstFault.address}` : ''}${firstFault.status ? ` (${firstFault.status})` : ''}`;
   }

@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeLogBuf } from '../../harness/boot/forensics/printk.ts';
-import { deadLoop, hasDeadLoops, parseRegisters, readCpu } from '../../harness/boot/forensics/registers.ts';
+import { deadLoop, hasDeadLoops, inException, parseRegisters, readCpu } from '../../harness/boot/forensics/registers.ts';
 import { firstFault } from '../../harness/boot/forensics/trace.ts';
 import { FIXTURES } from '../helpers.ts';
 
@@ -67,4 +67,13 @@ t.test('record metadata trims stale text after a record and supplies the real se
 t.test('the first fault of a real arm exception log is the data abort, not the prefetch-abort loop after it', async (t) => {
   t.match(firstFault(fixture('arm-abort-loop.exceptions.log')), { exception: 'Data Abort', address: '0xefffff90', status: 'DFSR 0x805' });
   t.equal(firstFault('Taking exception 5 [IRQ] on CPU 0\n...from EL1 to EL1\n'), undefined, 'interrupts are not faults');
+});
+
+t.test('a CPU in abort mode, or in a dead loop, is in an exception printk may not have seen; one executing kernel code is not', async (t) => {
+  const [abortLoop] = parseRegisters('arm', fixture('arm-abort-vector.registers.txt'));
+  t.equal(inException('arm', abortLoop!), true);
+  t.equal(inException('arm', { cpu: 0, pc: 'c0123456', mode: 'abt32', raw: '' }), true, 'abort mode anywhere');
+  t.equal(inException('arm', { cpu: 0, pc: 'c0123456', mode: 'svc32', raw: '' }), false);
+  const [arm64] = parseRegisters('arm64', fixture('arm64-silent-oops.registers.txt'));
+  t.equal(inException('arm64', arm64!), false, 'arm64 names no such mode');
 });

@@ -9,7 +9,7 @@ import { ARCHES, type ArchName } from '../../arch.ts';
 import { parseSymbolMap, symbolAt, symbolValue } from '../../crash/symbols.ts';
 import { parseKconfig } from '../../kbuild/kconfig.ts';
 import { HumanMonitor } from './hmp.ts';
-import { decodeLogBuf } from './printk.ts';
+import { decodeLogBuf, INFO_SIZE } from './printk.ts';
 import { parseRegisters, readCpu, type CpuState } from './registers.ts';
 
 export interface Forensics {
@@ -39,7 +39,12 @@ export interface InspectInputs {
 export async function inspectGuest(i: InspectInputs): Promise<Forensics> {
   const started = Date.now();
   const budget = i.budgetMs ?? 4000;
-  const left = (): number => Math.max(200, budget - (Date.now() - started));
+  // Each monitor command gets what is left of the budget; with too little left, none is sent.
+  const left = (): number => {
+    const ms = budget - (Date.now() - started);
+    if (ms < 100) throw new Error(`the ${budget} ms budget for examining the guest is spent`);
+    return ms;
+  };
   const errors: string[] = [];
   const map = i.systemMap && existsSync(i.systemMap) ? readFileSync(i.systemMap, 'utf8') : '';
   const word = ARCHES[i.arch].word;
@@ -70,7 +75,7 @@ export async function inspectGuest(i: InspectInputs): Promise<Forensics> {
       let infos: { buf: Buffer; count: number } | undefined;
       if (infosAt) {
         const file = join(i.outDir, 'printk_infos.bin');
-        await monitor.command(`memsave 0x${infosAt.toString(16)} ${count * 88} "${file}"`, left());
+        await monitor.command(`memsave 0x${infosAt.toString(16)} ${count * INFO_SIZE} "${file}"`, left());
         if (existsSync(file)) infos = { buf: readFileSync(file), count };
       }
       if (existsSync(dump)) {

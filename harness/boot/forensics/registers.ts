@@ -42,6 +42,11 @@ export function hasDeadLoops(arch: ArchName): boolean {
   return archSpec(arch).deadLoops.length > 0;
 }
 
+/** Whether a CPU is handling an exception (a mode its arch names) or loops in a vector: what printk may never have recorded. */
+export function inException(arch: ArchName, s: CpuState): boolean {
+  return deadLoop(arch, s) !== undefined || (s.mode !== undefined && archSpec(arch).modeReadings[s.mode] !== undefined);
+}
+
 /** A plain-words reading of a CPU's state where the mode and pc make one clear. */
 export function readCpu(arch: ArchName, s: CpuState, pcSymbol?: string): string | undefined {
   const dead = deadLoop(arch, s);
