@@ -6,7 +6,8 @@
  */
 import { ARCHES } from '../arch.ts';
 import { run } from '../util/proc.ts';
-import { toolFact } from '../util/tool-facts.ts';
+import { toolFact } from '../util/file-facts.ts';
+import { programs } from '../setup/packages.ts';
 import { requireTools } from '../util/tools.ts';
 import type { MachineConfig } from './profile.ts';
 
@@ -59,7 +60,7 @@ async function supportsSandbox(qemu: string): Promise<boolean> {
 /** The isolated command line for `inputs`, checking first that the QEMU binary is installed. */
 export async function qemuCommand(inputs: QemuInputs): Promise<{ file: string; args: string[] }> {
   const spec = ARCHES[inputs.machine.arch].machine;
-  requireTools({ [spec.qemu]: spec.qemuPackage }, `Booting ${inputs.machine.arch}`);
+  requireTools(programs(spec.qemu), `Booting ${inputs.machine.arch}`);
   return qemuArgv(inputs, { sandbox: await supportsSandbox(spec.qemu) });
 }
 

@@ -2,16 +2,30 @@
  * Idempotent machine setup: install the Debian packages that are missing, nothing else.
  * Run by scripts/bootstrap.sh before `npm start` and `npm test`, and by `bootlab setup`.
  */
-import { $ } from 'zx';
+import { $, type ProcessOutput, type ProcessPromise } from 'zx';
+import { forgetChild, trackChild } from '../util/children.ts';
 import { UserError } from '../util/errors.ts';
 import { aptLine } from '../util/tools.ts';
 import { PACKAGE_NAMES } from './packages.ts';
 
 $.verbose = false;
 $.quiet = true;
+// Its own process group, tracked like every child bootlab starts: SIGINT or SIGTERM kills
+// apt-get and dpkg with bootlab.
+$.detached = true;
+
+async function tracked(p: ProcessPromise): Promise<ProcessOutput> {
+  const pid = p.pid;
+  if (pid !== undefined) trackChild(pid);
+  try {
+    return await p.nothrow();
+  } finally {
+    if (pid !== undefined) forgetChild(pid);
+  }
+}
 
 export async function missingPackages(names: readonly string[] = PACKAGE_NAMES): Promise<string[]> {
-  const r = await $`dpkg-query -W -f=${'${Package} ${Status}\n'} ${names}`.nothrow();
+  const r = await tracked($`dpkg-query -W -f=${'${Package} ${Status}\n'} ${names}`);
   const installed = new Set(
     r.stdout
       .split('\n')
@@ -24,7 +38,7 @@ export async function missingPackages(names: readonly string[] = PACKAGE_NAMES):
 export async function ensurePackages(): Promise<string[]> {
   const missing = await missingPackages();
   if (missing.length === 0) return [];
-  const haveApt = (await $`command -v apt-get`.nothrow()).exitCode === 0;
+  const haveApt = (await tracked($`command -v apt-get`)).exitCode === 0;
   if (!haveApt || process.getuid?.() !== 0) {
     throw new UserError(
       `bootlab needs Debian packages that are not installed: ${missing.join(', ')}. ` +
@@ -34,9 +48,9 @@ export async function ensurePackages(): Promise<string[]> {
   }
   process.stderr.write(`bootlab setup: installing ${missing.join(' ')}\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const update = await $({ env })`apt-get update -qq`.nothrow();
+  const update = await tracked($({ env })`apt-get update -qq`);
   if (update.exitCode !== 0) process.stderr.write(`apt-get update failed, trying the install anyway:\n${update.stderr}\n`);
-  const install = await $({ env })`apt-get install -y -qq --no-install-recommends ${missing}`.nothrow();
+  const install = await tracked($({ env })`apt-get install -y -qq --no-install-recommends ${missing}`);
   if (install.exitCode !== 0) {
     throw new UserError(`apt-get could not install ${missing.join(' ')}:\n${install.stderr.trim().split('\n').slice(-5).join('\n')}\nRun by hand: ${aptLine(missing)}`);
   }
