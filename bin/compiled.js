@@ -40,11 +40,15 @@ function current() {
   return existsSync(join(DIST, manifest.entry)) ? manifest : undefined;
 }
 
-/** Compile harness/ into a new dist/build-* directory and point the manifest at it. */
-export async function compile() {
+/**
+ * Compile harness/ into a new dist/build-* directory and point the manifest at it; again when
+ * a source changed while esbuild ran (`tries` bounds it for a file dated in the future).
+ */
+export async function compile(tries = 3) {
   const { build } = await import('esbuild');
   mkdirSync(DIST, { recursive: true });
-  const name = `build-${Date.now()}-${process.pid}`;
+  const startedMs = Date.now();
+  const name = `build-${startedMs}-${process.pid}`;
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: { main: ENTRY },
@@ -61,8 +65,13 @@ export async function compile() {
   });
   /** @type {Record<string, [number, number]>} */
   const inputs = {};
-  for (const file of Object.keys(result.metafile.inputs)) {
+  // esbuild reads tsconfig.json too; a source saved while it ran may not be in the output.
+  for (const file of [...Object.keys(result.metafile.inputs), 'tsconfig.json']) {
     const st = statSync(join(ROOT, file));
+    if (st.mtimeMs >= startedMs && tries > 1) {
+      rmSync(join(DIST, name), { recursive: true, force: true });
+      return compile(tries - 1);
+    }
     inputs[file] = [st.mtimeMs, st.size];
   }
   const tmp = `${MANIFEST}.tmp-${process.pid}`;

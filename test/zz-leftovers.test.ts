@@ -1,6 +1,7 @@
 /**
- * Runs last (files run in name order, one at a time): whatever the tests before did, no
- * QEMU or make started by bootlab may still be running.
+ * In npm test it runs last (files run in name order, one at a time): whatever the tests
+ * before did, no QEMU or make started by bootlab may still be running. (npm run test:unit
+ * runs two files at a time; none of them starts QEMU or make.)
  */
 import t from 'tap';
 import { existsSync, readdirSync } from 'node:fs';
