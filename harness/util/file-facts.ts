@@ -4,7 +4,7 @@
  * (path, inode, size, mtime). A replaced file (an upgrade) is a new identity, and is asked
  * again. A warm run starts no process and hashes nothing to know them.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
 import { fileIdentity } from './hash.ts';
@@ -37,7 +37,10 @@ export function fileFact(path: string, fact: string, learn: () => Promise<string
         ? Promise.resolve(known)
         : learn().then((value) => {
             // Read again before writing: another bootlab may have learnt something meanwhile.
-            if (value !== undefined) writeFileAtomic(factsFile(), `${JSON.stringify({ ...remembered(), [key]: value }, null, 1)}\n`);
+            if (value !== undefined) {
+              mkdirSync(cacheRoot(), { recursive: true });
+              writeFileAtomic(factsFile(), `${JSON.stringify({ ...remembered(), [key]: value }, null, 1)}\n`);
+            } else learning.delete(key);
             return value;
           });
     learning.set(key, p);
