@@ -11,7 +11,7 @@ import { REPO } from '../helpers.ts';
 
 const copy = mkdtempSync(join(tmpdir(), 'bootlab-compiled-'));
 t.teardown(() => rmSync(copy, { recursive: true, force: true }));
-for (const part of ['bin', 'harness', 'configs', 'package.json']) cpSync(join(REPO, part), join(copy, part), { recursive: true });
+for (const part of ['bin', 'harness', 'configs', 'package.json', 'tsconfig.json']) cpSync(join(REPO, part), join(copy, part), { recursive: true });
 symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'));
 
 const help = () => execa('node', [join(copy, 'bin', 'bootlab.js'), '--help'], { reject: false });
