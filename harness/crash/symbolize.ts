@@ -9,10 +9,11 @@
  * not return (panic(), BUG()) is already the first line of the next function. The pc is the
  * faulting instruction itself and is looked up as it is.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, relative } from 'node:path';
 import { ARCHES, ARCH_NAMES, type ArchName } from '../arch.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { NotElfError, readElfFile } from '../util/elf.ts';
 import { UserError } from '../util/errors.ts';
 import { fileIdentity, sha256, short } from '../util/hash.ts';
 import { cacheRoot } from '../util/paths.ts';
@@ -48,22 +49,16 @@ export interface SymbolizeOptions {
  * when it is not an ELF file (an Image or zImage was given) or not for an arch bootlab knows.
  */
 export function elfArch(vmlinux: string): ArchName {
-  const header = Buffer.alloc(20);
-  let fd: number;
+  let machine: number;
   try {
-    fd = openSync(vmlinux, 'r');
+    machine = readElfFile(vmlinux).machine;
   } catch (error) {
+    if (error instanceof NotElfError) {
+      throw new UserError(`${vmlinux} is not an ELF file: give the vmlinux of the build (in its build directory), not the Image or zImage that was booted.`);
+    }
+    if ((error as NodeJS.ErrnoException).code === undefined) throw error;
     throw new UserError(`Cannot read vmlinux ${vmlinux}: ${(error as Error).message}.`, { cause: error });
   }
-  try {
-    readSync(fd, header, 0, header.length, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (header.readUInt32BE(0) !== 0x7f454c46) {
-    throw new UserError(`${vmlinux} is not an ELF file: give the vmlinux of the build (in its build directory), not the Image or zImage that was booted.`);
-  }
-  const machine = header[5] === 2 ? header.readUInt16BE(18) : header.readUInt16LE(18);
   const arch = ARCH_NAMES.find((a) => ARCHES[a].elfMachine === machine);
   if (arch === undefined) {
     throw new UserError(`${vmlinux} is an ELF file for machine ${machine} (e_machine), not for one of ${ARCH_NAMES.join(', ')}.`);

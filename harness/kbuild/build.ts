@@ -18,6 +18,7 @@ import { run } from '../util/proc.ts';
 import { BUILD_DIR_PREFIX } from '../source/tree.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { withLock } from '../util/lock.ts';
+import { shellCommand } from '../util/text.ts';
 
 /** Bump when the build recipe changes in a way that must invalidate cached builds. */
 const RECIPE_VERSION = 1;
@@ -105,10 +106,6 @@ export function makeArgs(arch: ArchName, dir: string): string[] {
   ];
 }
 
-function shellQuote(args: readonly string[]): string {
-  return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
 export function readStamp(dir: string): BuiltKernel | undefined {
   const path = join(dir, STAMP);
   if (!existsSync(path)) return undefined;
@@ -169,7 +166,7 @@ async function buildLocked(spec: BuildSpec, dir: string): Promise<BuildOutcome> 
   const base = makeArgs(spec.arch, dir);
   const make = async (...targets: string[]): Promise<number | undefined> => {
     const argv = [...base, ...targets];
-    commands.push(`make -C ${spec.variant.tree} ${shellQuote(argv)}`);
+    commands.push(`make -C ${spec.variant.tree} ${shellCommand(argv)}`);
     writeFileSync(log, `$ ${commands.at(-1)}\n`, { flag: 'a' });
     const r = await run('make', argv, { cwd: spec.variant.tree, env, logFile: log });
     return r.exitCode;

@@ -11,6 +11,11 @@ export function sha256(...parts: readonly (string | Buffer)[]): string {
   return h.digest('hex');
 }
 
+/** The sha256 of some bytes, as sha256sum prints it for a file holding them. */
+export function sha256Of(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);

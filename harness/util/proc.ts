@@ -16,6 +16,8 @@ export interface RunOptions {
   readonly logFile?: string;
   /** Kill the process group after this many milliseconds. */
   readonly timeoutMs?: number;
+  /** Kill the process group when this is aborted. */
+  readonly cancel?: AbortSignal;
 }
 
 export interface RunResult {
@@ -43,6 +45,7 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     stderr: log ?? 'pipe',
     all: log === undefined,
     timeout: options.timeoutMs,
+    ...(options.cancel ? { cancelSignal: options.cancel } : {}),
     killSignal: 'SIGKILL',
   };
   // Loaded here, on the first run, not with the command: see start().
@@ -84,8 +87,8 @@ export interface Started {
  * execa: this is on the way to every boot, and loading execa takes 0.12 s here, a fifth of
  * a warm repro's whole floor. run() loads execa when it is first needed.
  */
-export function start(file: string, args: readonly string[], output: 'pipe' | 'ignore'): Started {
-  const child = spawn(file, args, { detached: true, stdio: ['ignore', output, output] });
+export function start(file: string, args: readonly string[], output: 'pipe' | 'ignore', cwd?: string): Started {
+  const child = spawn(file, args, { detached: true, stdio: ['ignore', output, output], ...(cwd ? { cwd } : {}) });
   const pid = child.pid;
   if (pid !== undefined) trackChild(pid);
   const exited = new Promise<Exit>((resolve) => {
