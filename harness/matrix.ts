@@ -147,11 +147,15 @@ function crossJobs(arches: readonly ArchName[], variants: readonly string[], pro
 }
 
 /**
- * A matrix of one group, made on the command line (bootlab boot): every job expects a clean
- * boot with every CMA area its command line asks for, with the default retries.
+ * A matrix of one group, made on the command line (bootlab boot, rerun): with no rules, every
+ * job expects a clean boot with every CMA area its command line asks for; default retries.
  */
-export function oneGroupMatrix(name: string, group: { readonly arches: readonly ArchName[]; readonly variants: readonly string[]; readonly profiles: readonly string[] }): Matrix {
-  return { name, file: '(command line)', description: `bootlab ${name}`, jobs: crossJobs(group.arches, group.variants, group.profiles), expect: [], retries: DEFAULT_RETRIES, gate: 'expectations' };
+export function oneGroupMatrix(
+  name: string,
+  group: { readonly arches: readonly ArchName[]; readonly variants: readonly string[]; readonly profiles: readonly string[] },
+  expect: readonly ExpectRule[] = [],
+): Matrix {
+  return { name, file: '(command line)', description: `bootlab ${name}`, jobs: crossJobs(group.arches, group.variants, group.profiles), expect, retries: DEFAULT_RETRIES, gate: 'expectations' };
 }
 
 /** Shell-style glob with * and ?, anchored. */

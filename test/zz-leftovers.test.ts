@@ -16,6 +16,10 @@ t.test('no QEMU started by bootlab is left after the suite', async (t) => {
   t.same(await qemuProcesses('bootlab-'), []);
 });
 
+t.test('no gdb-multiarch attached to a bootlab gdb stub is left after the suite', async (t) => {
+  t.same(await pgrep('^gdb-multiarch .*target remote gdb\\.sock'), []);
+});
+
 t.test('no make building in bootlab\'s cache is left after the suite', async (t) => {
   t.same(await pgrep('^make .*O=.*/bootlab-'), []);
 });

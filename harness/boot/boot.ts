@@ -12,9 +12,13 @@ import { StringDecoder } from 'node:string_decoder';
 import { diskFullError, isDiskFull } from '../util/atomic.ts';
 import { killGroup } from '../util/children.ts';
 import { start } from '../util/proc.ts';
+import { settled } from '../util/promise.ts';
 import { ConsoleMonitor, DEFAULT_MONITOR, type MonitorOptions, type StopReason } from './console.ts';
 import { deviceTreeWithPools } from './dtb.ts';
+import { dumpGuestMemory } from './forensics/dump.ts';
+import { HumanMonitor } from './forensics/hmp.ts';
 import { inspectGuest, type Forensics } from './forensics/inspect.ts';
+import { GDB_LOG, GDB_SOCKET, gdbSession, runGdbBatch, type GdbBatch } from './gdb.ts';
 import { hasDeadLoops } from './forensics/registers.ts';
 import { stuckCpu } from './forensics/stuck.ts';
 import type { MachineConfig } from './profile.ts';
@@ -31,7 +35,18 @@ export interface BootJob {
   readonly monitor?: Partial<MonitorOptions>;
   /** The build's System.map and .config: let a silent guest be examined (printk buffer, symbols). */
   readonly symbols?: { readonly systemMap: string; readonly config?: string };
+  /** Called with QEMU's command line just before it starts (reproduce.sh is written then). */
+  readonly beforeStart?: (command: { readonly argv: readonly string[]; readonly dtb?: string }) => void;
+  /**
+   * Boot paused, with a gdb stub on gdb.sock in outDir (QEMU runs there: a socket path is
+   * limited to 108 bytes). With `batch` bootlab runs gdb itself and the boot goes on when it
+   * detaches; without, a person attaches and no rule stops QEMU until it exits.
+   */
+  readonly gdb?: { readonly batch?: { readonly vmlinux: string; readonly run: GdbBatch } };
+  /** Write guest memory to this ELF core before QEMU is stopped for a crash or a hang. */
+  readonly dump?: string;
 }
+
 
 /** A boot as it happened: what the console monitor saw, why QEMU stopped, how it exited. */
 export interface BootRun {
@@ -46,6 +61,8 @@ export interface BootRun {
   readonly durationMs: number;
   /** What was read from a silent guest before it was killed. */
   readonly forensics?: Forensics;
+  /** The --dump core, or why there is none. */
+  readonly dump?: Awaited<ReturnType<typeof dumpGuestMemory>>;
   /** The raw console and the timed one. */
   readonly consoleLog: string;
   readonly timedLog: string;
@@ -78,15 +95,27 @@ export async function bootKernel(job: BootJob): Promise<BootRun> {
   const dtb = job.machine.reservedPools ? await deviceTreeWithPools(job.machine, job.kernel, job.initrd, job.outDir) : undefined;
   // Unix socket paths are limited to 108 bytes: keep it short and out of the results tree.
   const monitorSocket = join(tmpdir(), `bootlab-${process.pid}-${++monitorCount}.mon`);
-  const { file, args } = await qemuCommand({ monitorSocket, machine: job.machine, kernel: job.kernel, initrd: job.initrd, name: `bootlab-${job.id}`, ...(dtb ? { dtb } : {}) });
+  const { file, args } = await qemuCommand({
+    monitorSocket,
+    machine: job.machine,
+    kernel: job.kernel,
+    initrd: job.initrd,
+    name: `bootlab-${job.id}`,
+    ...(dtb ? { dtb } : {}),
+    ...(job.gdb ? { gdbSocket: GDB_SOCKET } : {}),
+  });
+  job.beforeStart?.({ argv: [file, ...args], ...(dtb ? { dtb } : {}) });
   // QEMU creates it; bootlab removes it when the boot ends, or when bootlab exits first
   // (interrupted, or another job's error ending the run).
   liveSockets.add(monitorSocket);
+  const gdbSocket = job.gdb ? join(job.outDir, GDB_SOCKET) : undefined;
+  if (gdbSocket) liveSockets.add(gdbSocket);
   const consoleLog = join(job.outDir, 'console.log');
   const timedLog = join(job.outDir, 'console.timed.log');
   const raw = createWriteStream(consoleLog);
   const timed = createWriteStream(timedLog);
   const monitor = new ConsoleMonitor(options);
+  if (job.gdb) monitor.hold(job.gdb.batch ? 'time' : 'everything');
   const started = performance.now();
   const now = (): number => Math.round(performance.now() - started);
 
@@ -98,7 +127,20 @@ export async function bootKernel(job: BootJob): Promise<BootRun> {
   };
   raw.on('error', onWriteError);
   timed.on('error', onWriteError);
-  const child = start(file, args, 'pipe');
+  rmSync(join(job.outDir, GDB_SOCKET), { force: true });
+  const child = start(file, args, 'pipe', job.outDir);
+  const batch = job.gdb?.batch;
+  // Unattended gdb: the boot goes on, under the usual rules, once it has detached. It ends
+  // with the boot at the latest.
+  const gdbDone = new AbortController();
+  const gdb = batch
+    ? settled(
+        runGdbBatch(gdbSession(batch.vmlinux), batch.run, job.outDir, join(job.outDir, GDB_LOG), gdbDone.signal)
+          // A gdb that failed or timed out leaves the guest paused: it goes on all the same.
+          .finally(() => HumanMonitor.send(monitorSocket, 'cont').catch(() => undefined))
+          .finally(() => monitor.release(now())),
+      )
+    : undefined;
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     if (stderr.length < 64 * 1024) stderr += chunk.toString('utf8');
@@ -130,6 +172,7 @@ export async function bootKernel(job: BootJob): Promise<BootRun> {
   let stop: StopReason | undefined;
   let decidedAtMs: number | undefined;
   let forensics: Forensics | undefined;
+  let dumped: Awaited<ReturnType<typeof dumpGuestMemory>> | undefined;
   // One look at the vCPUs at a time; the monitor serves one client. Only on arches with a
   // known dead loop: elsewhere every look would open the monitor for nothing.
   const probes = hasDeadLoops(job.machine.arch);
@@ -150,25 +193,34 @@ export async function bootKernel(job: BootJob): Promise<BootRun> {
     if (!stop || child.pid === undefined) return;
     decidedAtMs = t;
     const pid = child.pid;
-    // A silent guest is examined through the monitor before it dies; bounded by a budget.
-    if (stop === 'stuck' || stop === 'inactivity' || stop === 'timeout') {
-      Promise.resolve(probe)
-        .then(() => inspectGuest({ arch: job.machine.arch, monitorSocket, outDir: job.outDir, ...(job.symbols ?? {}), budgetMs: FORENSICS_BUDGET_MS }))
-        .then(
-          (f) => {
-            forensics = f;
-          },
-          (error: unknown) => {
-            forensics = { registers: [], readings: [], recovered: [], errors: [`examining the guest failed: ${(error as Error).message}`], durationMs: 0 };
-          },
-        )
-        .finally(() => killGroup(pid));
-    } else killGroup(pid);
+    const silent = stop === 'stuck' || stop === 'inactivity' || stop === 'timeout';
+    const dump = job.dump !== undefined && stop !== 'poweroff-stuck' ? job.dump : undefined;
+    if (!silent && dump === undefined) {
+      killGroup(pid);
+      return;
+    }
+    // A silent guest is examined through the monitor before it dies, within a budget; with
+    // --dump its memory is written out first.
+    Promise.resolve(probe)
+      .then(async () => {
+        if (dump !== undefined) dumped = await dumpGuestMemory(monitorSocket, dump);
+        if (silent) forensics = await inspectGuest({ arch: job.machine.arch, monitorSocket, outDir: job.outDir, ...(job.symbols ?? {}), budgetMs: FORENSICS_BUDGET_MS });
+      })
+      .catch((error: unknown) => {
+        forensics = { registers: [], readings: [], recovered: [], errors: [`examining the guest failed: ${(error as Error).message}`], durationMs: 0 };
+      })
+      .finally(() => killGroup(pid));
   }, 50);
   const exit = await child.exited;
   clearInterval(timer);
+  gdbDone.abort();
+  await gdb;
   rmSync(monitorSocket, { force: true });
   liveSockets.delete(monitorSocket);
+  if (gdbSocket) {
+    rmSync(gdbSocket, { force: true });
+    liveSockets.delete(gdbSocket);
+  }
   partial += decoder.end();
   if (partial) emitLine(partial);
   await Promise.all([closeStream(raw), closeStream(timed)]).catch(onWriteError);
@@ -186,6 +238,7 @@ export async function bootKernel(job: BootJob): Promise<BootRun> {
     decidedAtMs: decidedAtMs ?? now(),
     durationMs: now(),
     ...(forensics ? { forensics } : {}),
+    ...(dumped ? { dump: dumped } : {}),
     consoleLog,
     timedLog,
   };

@@ -140,8 +140,29 @@ export class ConsoleMonitor {
   /** A vCPU found looping where it can never leave, and when the look that found it began. */
   stuckCpu: { readonly atMs: number; readonly reading: string } | undefined;
   private lastProbeMs = Number.NEGATIVE_INFINITY;
+  /**
+   * A debugger holds the guest until release(): a person at gdb ('everything': no rule stops
+   * QEMU), or gdb run by bootlab ('time': silence and the clock mean nothing, but a crash on
+   * the console still ends the boot, and with it the gdb waiting for a breakpoint never hit).
+   */
+  private held: 'everything' | 'time' | undefined;
+  /** The timeout counts from here: QEMU's start, or the debugger's release. */
+  private clockFromMs = 0;
 
   constructor(readonly options: MonitorOptions = DEFAULT_MONITOR) {}
+
+  /** A debugger has the guest (paused, or at a breakpoint): silence and time mean nothing now. */
+  hold(what: 'everything' | 'time' = 'everything'): void {
+    this.held = what;
+  }
+
+  /** The debugger let go at `nowMs`: the rules apply again, silence and the timeout counted from now. */
+  release(nowMs: number): void {
+    this.held = undefined;
+    this.clockFromMs = nowMs;
+    this.lastOutputMs = Math.max(this.lastOutputMs, nowMs);
+    this.lastProbeMs = nowMs;
+  }
 
   /** Any output, even a partial line, proves the guest is alive. */
   touch(nowMs: number): void {
@@ -172,7 +193,7 @@ export class ConsoleMonitor {
    */
   probeDue(nowMs: number): boolean {
     const every = this.options.stuckProbeMs;
-    if (this.firstCrash || this.stuckCpu || nowMs - this.lastOutputMs < every || nowMs - this.lastProbeMs < every) return false;
+    if (this.held || this.firstCrash || this.stuckCpu || nowMs - this.lastOutputMs < every || nowMs - this.lastProbeMs < every) return false;
     this.lastProbeMs = nowMs;
     return true;
   }
@@ -185,18 +206,20 @@ export class ConsoleMonitor {
   /** Whether QEMU should be stopped now, and why. */
   check(nowMs: number): StopReason | undefined {
     const o = this.options;
+    if (this.held === 'everything') return undefined;
     if (this.panic) {
       // The end marker means the trace is complete; otherwise give it a short grace.
       if (this.panicEndMs !== undefined || nowMs - this.panic.atMs >= o.panicGraceMs) return 'panic';
     }
     if (this.firstCrash && nowMs - this.lastOutputMs >= o.crashQuietMs) return 'crash-quiet';
     if (this.powerOffMs !== undefined && nowMs - this.powerOffMs >= o.powerOffGraceMs) return 'poweroff-stuck';
+    if (this.held) return undefined;
     if (this.stuckCpu) {
       if (this.lastOutputMs <= this.stuckCpu.atMs) return 'stuck';
       // Output after the look began: the guest moved on after all.
       this.stuckCpu = undefined;
     }
-    if (nowMs >= o.timeoutMs) return 'timeout';
+    if (nowMs - this.clockFromMs >= o.timeoutMs) return 'timeout';
     if (nowMs - this.lastOutputMs >= o.inactivityMs) return 'inactivity';
     return undefined;
   }

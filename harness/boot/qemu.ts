@@ -24,6 +24,20 @@ export interface QemuInputs {
   readonly monitorSocket?: string;
   /** Log every exception the CPUs take (-d int) to this file. It grows by MBs per second. */
   readonly exceptionLog?: string;
+  /** Start paused, with a gdb stub on this unix socket (see debuggable()). */
+  readonly gdbSocket?: string;
+}
+
+/**
+ * A command line made for a debugger: paused before the first instruction (-S), a gdb stub
+ * on a unix socket, and the kernel's address randomization off (nokaslr), so that vmlinux's
+ * addresses are the running kernel's.
+ */
+export function debuggable(args: readonly string[], gdbSocket: string): string[] {
+  const out = [...args];
+  const append = out.indexOf('-append');
+  if (append >= 0) out[append + 1] = `${out[append + 1]} nokaslr`;
+  return [...out, '-S', '-gdb', `unix:${gdbSocket},server=on,wait=off`];
 }
 
 /** The kernel command line: console first, then earlycon, panic behaviour, the profile's own args. */
@@ -92,5 +106,5 @@ export function qemuArgv(inputs: QemuInputs, isolation: { readonly sandbox: bool
       if (src < dst) args.push('-numa', `dist,src=${src},dst=${dst},val=${val}`);
     }),
   );
-  return { file: spec.qemu, args };
+  return { file: spec.qemu, args: inputs.gdbSocket ? debuggable(args, inputs.gdbSocket) : args };
 }

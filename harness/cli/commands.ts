@@ -29,6 +29,14 @@ export const FILTER_OPTIONS = {
 
 const MATRIX_OPTIONS = { ...FILTER_OPTIONS, ...RUN_OPTIONS };
 
+/** Debugging a boot: boot and rerun (read by cli/run-matrix.ts debugOptions). */
+const DEBUG_OPTIONS = {
+  gdb: { type: 'boolean', default: false, description: 'start paused with a gdb stub (gdb.sock in the job directory), KASLR off; prints the gdb-multiarch command' },
+  break: { type: 'string', description: 'run gdb unattended: stop at this function, print the backtrace into gdb.log, let the boot go on (implies --gdb)' },
+  'gdb-batch': { type: 'string', description: 'run gdb unattended with this file of commands, its output in gdb.log (implies --gdb)' },
+  dump: { type: 'boolean', default: false, description: 'when a boot crashes or hangs, write guest memory to core.elf in the job directory' },
+} as const satisfies Readonly<Record<string, OptionSpec>>;
+
 const PREMERGE_MATRIX = 'premerge-cma-dynamic-areas';
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
@@ -53,9 +61,24 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       series: { type: 'string', default: 'none', description: 'boot the kernel patched with this series too (comma-separated variants; a+b stacks b on a)' },
       kernel: { type: 'string', description: 'boot this prebuilt image instead of building (one arch)' },
       ...RUN_OPTIONS,
+      ...DEBUG_OPTIONS,
       json: { type: 'boolean', default: false, description: 'print the run summary (summary.json) on stdout' },
     },
     load: () => import('./commands/boot.ts'),
+  },
+  rerun: {
+    summary: 'boot a job again, as it was booted (same kernel, initramfs, machine), as often as asked, and tally how each boot ended',
+    options: {
+      job: { type: 'string', description: 'the job of a run directory to boot again (not needed with a job directory)' },
+      repeat: { type: 'string', default: '1', description: 'boots, each in its own directory; their tally is printed and recorded' },
+      parallel: RUN_OPTIONS.parallel,
+      inactivity: RUN_OPTIONS.inactivity,
+      timeout: RUN_OPTIONS.timeout,
+      out: RUN_OPTIONS.out,
+      ...DEBUG_OPTIONS,
+    },
+    positionals: '<job-dir> | <run-dir> --job ID',
+    load: () => import('./commands/rerun.ts'),
   },
   run: {
     summary: 'run a matrix (configs/<name>.json): builds, boots, checks, comparisons, reports',

@@ -3,14 +3,16 @@
  * Pure; commands and the progress display write what these return.
  */
 import { relative } from 'node:path';
+import { GDB, gdbCommandLine, gdbSession } from '../boot/gdb.ts';
+import { formatTally } from '../results/tally.ts';
 import type { BuildOutcome } from '../kbuild/build.ts';
 import type { Command } from './command.ts';
 import { formatCmaCheck } from '../cma/check.ts';
 import { formatCrashText, formatGroups, groupByTitle } from '../crash/report.ts';
 import type { CrashReport } from '../crash/types.ts';
-import { crashesOf, isBooted, OUTPUT_FILES, type JobRecord, type RunSummary } from '../results/model.ts';
+import { crashesOf, isBooted, OUTPUT_FILES, type BootedJob, type JobRecord, type RunSummary } from '../results/model.ts';
 import { countsLine } from '../results/outcome.ts';
-import { plural } from '../util/text.ts';
+import { plural, shellCommand, shellWord } from '../util/text.ts';
 
 /** `bootlab` alone, or --help: every command and what it is for. */
 export function describeUsage(commands: Readonly<Record<string, Command>>, arches: readonly string[]): string {
@@ -43,9 +45,14 @@ export function formatDuration(ms: number): string {
   return `${m}m${String(s).padStart(2, '0')}s`;
 }
 
+/** The command that attaches gdb to a paused boot, as a person types it. */
+export function describeGdbCommand(jobDir: string, vmlinux: string | undefined): string {
+  return `cd ${shellWord(jobDir)} && ${gdbCommandLine(gdbSession(vmlinux))}`;
+}
+
 /** A matrix run's first line: how many jobs, and where their results go. */
 export function describeStart(matrix: string, jobs: number, runDir: string): string {
-  return `${matrix}: ${jobs} jobs -> ${runDir}\n`;
+  return `${matrix}: ${plural(jobs, 'job')} -> ${runDir}\n`;
 }
 
 /** What bootlab setup did. */
@@ -85,8 +92,27 @@ export function describeJob(j: JobRecord, runDir: string): string {
   for (const c of crashesOf(j)) lines.push(`    crash: ${c.title}${c.corrupted ? ' (corrupted)' : ''}`);
   lines.push(`    CMA check: ${j.cma.ok ? 'ok' : 'MISMATCH'}`);
   for (const l of formatCmaCheck(j.cma).split('\n')) lines.push(`      ${l}`);
-  lines.push(`    console: ${runDir}/${j.files.console}`);
+  lines.push(`    console: ${runDir}/${j.files.console}`, ...debugLines(j, runDir));
   return lines.join('\n');
+}
+
+/** Where a job's gdb output and memory dump are, and the gdb command that reads the dump. */
+function debugLines(j: BootedJob, runDir: string): string[] {
+  const lines: string[] = [];
+  if (j.files.gdb) lines.push(`    gdb: ${runDir}/${j.files.gdb}`);
+  if (j.files.core) {
+    const core = `${runDir}/${j.files.core}`;
+    lines.push(`    core: ${core}${j.dump?.error ? ` (${j.dump.error})` : ''}`);
+    if (j.kernel.vmlinux) lines.push(`      ${shellCommand([GDB, '-q', j.kernel.vmlinux, '-ex', `core-file ${core}`])}`);
+  } else if (j.dump?.error) {
+    lines.push(`    no core: ${j.dump.error}`);
+  }
+  return lines;
+}
+
+/** bootlab rerun's lines for each job: the tally, and the gdb output and dump of the reported boot. */
+export function describeRerun(j: BootedJob, runDir: string): string {
+  return [`${j.id}: ${formatTally(j.tally)}`, ...debugLines(j, runDir)].join('\n') + '\n';
 }
 
 /** Every report of each console log given to bootlab report, then the titles seen on several logs. */

@@ -5,7 +5,7 @@
  */
 import { crashesOf, isBooted, type JobRecord } from '../results/model.ts';
 import type { RunEvent } from '../run/runner.ts';
-import { formatDuration } from './printer.ts';
+import { describeGdbCommand, formatDuration } from './printer.ts';
 
 /** ' "BUG: ... in f"': a job's first crash title, quoted, or nothing. */
 function firstTitle(j: JobRecord): string {
@@ -27,6 +27,8 @@ export function plainLine(e: RunEvent): string {
       return `${t} build  ${e.build.arch}/${e.build.variant} ${e.build.ok ? e.build.how : 'FAILED'} in ${formatDuration(e.build.durationMs)}`;
     case 'boot-start':
       return `${t} boot   ${e.job.id} started`;
+    case 'gdb-wait':
+      return `${t} gdb    ${e.job.id} waits, paused, for gdb; attach with:\n  ${describeGdbCommand(e.jobDir, e.vmlinux)}`;
     case 'job-done': {
       const j = e.job;
       return `${t} done   ${j.id} ${j.verdict}${firstTitle(j)} ${j.asExpected ? 'as expected' : `UNEXPECTED: ${j.problems.join('; ')}`}`;
@@ -49,8 +51,9 @@ export function liveLines(rows: readonly Row[], now: number, width = 120): strin
   });
 }
 
-export function createProgress(out: NodeJS.WriteStream = process.stdout): Progress {
-  if (!out.isTTY || process.env.CI) {
+/** `plain`: one line per event even on a terminal (a person must read a gdb command in it). */
+export function createProgress(out: NodeJS.WriteStream = process.stdout, plain = false): Progress {
+  if (plain || !out.isTTY || process.env.CI) {
     return { event: (e) => out.write(`${plainLine(e)}\n`), stop: () => {} };
   }
   const rows = new Map<string, Row>();
@@ -80,6 +83,9 @@ export function createProgress(out: NodeJS.WriteStream = process.stdout): Progre
           break;
         case 'boot-start':
           set(e.job.id, 'booting', false);
+          break;
+        case 'gdb-wait':
+          set(e.job.id, `waiting for gdb: ${describeGdbCommand(e.jobDir, e.vmlinux)}`, false);
           break;
         case 'job-done':
           set(e.job.id, `${e.job.verdict}${firstTitle(e.job)}${e.job.asExpected ? '' : ' (UNEXPECTED)'}${isBooted(e.job) ? ` ${formatDuration(e.job.durationMs)}` : ''}`, true);

@@ -4,14 +4,18 @@
  * --kernel-src), the job filters of run, repro and validate, progress while it runs, and
  * the summary at its end.
  */
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Profile } from '../boot/profile.ts';
 import { selectJobs, type JobFilter, type Matrix } from '../matrix.ts';
 import { loadRunDir } from '../results/load.ts';
 import type { RunSummary } from '../results/model.ts';
-import { defaultRunDir, runMatrix } from '../run/runner.ts';
+import { GDB, type GdbBatch } from '../boot/gdb.ts';
+import { defaultRunDir, runMatrix, type KernelSupply } from '../run/runner.ts';
 import type { Series } from '../source/series.ts';
+import { programs } from '../setup/packages.ts';
 import { UserError } from '../util/errors.ts';
+import { requireTools } from '../util/tools.ts';
 import type { OptionValues } from './command.ts';
 import { arches, list, positiveInteger, seconds, shard, string } from './options.ts';
 import { describeRun, describeStart } from './printer.ts';
@@ -27,13 +31,28 @@ export function jobFilter(values: OptionValues): JobFilter {
   return { ...(a ? { arches: a } : {}), ...(variants ? { variants } : {}), ...(profiles ? { profiles } : {}), ...(only ? { only } : {}), ...(slice ? { shard: slice } : {}) };
 }
 
+/** --gdb, --break FUNC, --gdb-batch FILE and --dump, as the runner takes them; the last two imply --gdb. */
+export function debugOptions(values: OptionValues): { gdb?: { batch?: GdbBatch }; dump?: boolean } {
+  const func = string(values, 'break');
+  const file = string(values, 'gdb-batch');
+  if (func !== undefined && file !== undefined) throw new UserError('--break and --gdb-batch each give gdb its work: give one of them.');
+  if (file !== undefined && !existsSync(file)) throw new UserError(`--gdb-batch ${file}: no such file. Give a file of gdb commands (they run after gdb has attached to the paused guest).`);
+  const batch: GdbBatch | undefined = func !== undefined ? { break: func } : file !== undefined ? { script: resolve(file) } : undefined;
+  const gdb = batch ? { batch } : values.gdb === true ? {} : undefined;
+  // Before anything is built or booted.
+  if (batch) requireTools(programs(GDB), 'Running gdb on a boot (--break, --gdb-batch)');
+  return { ...(gdb ? { gdb } : {}), ...(values.dump === true ? { dump: true } : {}) };
+}
+
 export interface MatrixRun {
   readonly matrix: Matrix;
   readonly profiles: ReadonlyMap<string, Profile>;
   /** Series already loaded, by variant name; the others load from patches/ by name. */
   readonly series?: ReadonlyMap<string, Series>;
-  /** Boot this image (bootlab boot --kernel) instead of building from --kernel-src or Debian's tree. */
-  readonly image?: string;
+  /** Boot this kernel as it is (boot --kernel, rerun) instead of building from --kernel-src or Debian's tree. */
+  readonly prebuilt?: Omit<Extract<KernelSupply, { kind: 'prebuilt' }>, 'kind'>;
+  /** Boot each job this many times (bootlab rerun --repeat). */
+  readonly repeat?: number;
   readonly filter?: JobFilter;
   /** Progress and the summary go to stderr, leaving stdout to the caller (bootlab boot --json). */
   readonly quiet?: boolean;
@@ -52,14 +71,18 @@ export async function runFromCommandLine(values: OptionValues, r: MatrixRun): Pr
   const runDir = resume !== undefined ? resolve(resume) : outDir !== undefined ? resolve(outDir) : defaultRunDir();
   const runId = resume === undefined && outDir === undefined ? basename(runDir) : undefined;
   const resumed = resume !== undefined ? loadRunDir(runDir) : undefined;
+  const debug = debugOptions(values);
   const out = r.quiet ? process.stderr : process.stdout;
   out.write(describeStart(r.matrix.name, jobs.length, runDir));
-  const progress = createProgress(out);
+  // A person waiting for gdb's command must be able to read it: one line per event.
+  const progress = createProgress(out, debug.gdb !== undefined && debug.gdb.batch === undefined);
   const summary = await runMatrix({
     matrix: r.matrix,
     jobs,
     profiles: r.profiles,
-    kernels: r.image !== undefined ? { kind: 'prebuilt', image: r.image } : { kind: 'build', ...(kernelSrc !== undefined ? { kernelSrc } : {}), ...(r.series ? { series: r.series } : {}) },
+    kernels: r.prebuilt ? { kind: 'prebuilt', ...r.prebuilt } : { kind: 'build', ...(kernelSrc !== undefined ? { kernelSrc } : {}), ...(r.series ? { series: r.series } : {}) },
+    ...(r.repeat !== undefined ? { repeat: r.repeat } : {}),
+    ...debug,
     outDir: runDir,
     ...(runId ? { runId } : {}),
     ...(parallel ? { parallel } : {}),

@@ -4,6 +4,7 @@
  */
 import { cmaProblems, type CmaCheck } from '../cma/check.ts';
 import type { CrashReport } from '../crash/types.ts';
+import { formatTally } from './tally.ts';
 import { crashesOf, isBooted, type Comparison, type ComparisonClass, type Expectation, type JobRecord, type JobVerdict, type RunSummary } from './model.ts';
 
 /** What judging a job looks at: its verdict, and for a boot its crashes and CMA check. */
@@ -65,7 +66,7 @@ export function compare(jobs: readonly JobRecord[]): Comparison[] {
     const flaky = [b, p].filter((j) => isBooted(j) && j.flaky);
     if (flaky.length > 0) {
       cls = 'flaky';
-      reason = `a retry disagreed: ${flaky.map((j) => `${j.variant} saw ${isBooted(j) ? j.attemptVerdicts?.join(' then ') : ''}`).join('; ')}`;
+      reason = `a retry disagreed: ${flaky.map((j) => `${j.variant} saw ${isBooted(j) ? formatTally(j.tally) : ''}`).join('; ')}`;
     } else if (newTitles.length > 0) {
       cls = 'regression';
       reason = `new crash: ${newTitles.map((t) => `"${t}"`).join(', ')}`;

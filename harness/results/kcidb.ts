@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { ARCHES } from '../arch.ts';
 import { UserError } from '../util/errors.ts';
 import { cmaProblems } from '../cma/check.ts';
+import { formatTally } from './tally.ts';
 import { crashesOf, isBooted, type JobRecord, type RunSummary } from './model.ts';
 import { BASELINE, cmaOutcome, kernelsOf, seconds, variantsOf, verdictText, type Kernel } from './outcome.ts';
 
@@ -225,12 +226,12 @@ function jobTests(j: JobRecord, k: Kernel, build_id: string, origin: string, run
       ...expectation,
       ...(booted
         ? {
-            attempts: booted.attempts,
-            ...(booted.attemptVerdicts ? { attempt_verdicts: [...booted.attemptVerdicts] } : {}),
+            boots: booted.boots.map((b) => b.verdict),
+            tally: formatTally(booted.tally),
             ...(booted.flaky !== undefined ? { flaky: booted.flaky } : {}),
             files: Object.fromEntries(Object.entries(booted.files).map(([key, v]) => [key, url(v as string)])),
           }
-        : { attempts: 0 }),
+        : { boots: [] }),
       crashes: crashes.map((c) => ({
         title: c.title,
         kind: c.kind,

@@ -26,11 +26,17 @@ import {
   JOB_VERDICTS,
   RUN_STATES,
   SUMMARY_SCHEMA_VERSION,
+  type BootedFile,
   type BootedJob,
+  type BootRecord,
+  type KernelRecord,
+  type TallyEntry,
   type BuildFailedJob,
   type BuildRecord,
+  type JobRecord,
   type Comparison,
   type Expectation,
+  type DumpRecord,
   type ForensicsRecord,
   type JobFiles,
   type MachineRecord,
@@ -186,14 +192,16 @@ const guest = object<GuestReport>({
   mangled: req(int),
 });
 
-type NumaNode = NonNullable<MachineRecord['numaNodes']>[number];
+type Numa = NonNullable<MachineRecord['numa']>;
 const machine = object<MachineRecord>({
   qemu: req(str),
   board: req(str),
   cpu: req(str),
   memoryMiB: req(int),
   smp: req(int),
-  numaNodes: opt(arrayOf(object<NumaNode>({ memoryMiB: req(int), cpus: req(arrayOf(int)) }))),
+  numa: opt(object<Numa>({ nodes: req(arrayOf(object<Numa['nodes'][number]>({ memoryMiB: req(int), cpus: req(arrayOf(int)) }))), distances: opt(arrayOf(arrayOf(int))) })),
+  earlycon: req(bool),
+  cmdline: req(arrayOf(str)),
   reservedPools: opt(object<NonNullable<MachineRecord['reservedPools']>>({ count: req(int), sizeMiB: req(int) })),
   kernelCmdline: req(str),
 });
@@ -209,7 +217,22 @@ const forensics = object<ForensicsRecord>({
   durationMs: req(num),
 });
 
-const files = object<JobFiles>({ console: req(str), timedConsole: req(str), result: req(str), cma: req(str), crash: opt(str), recovered: opt(str) });
+const files = object<JobFiles>({
+  console: req(str),
+  timedConsole: req(str),
+  result: req(str),
+  cma: req(str),
+  crash: opt(str),
+  recovered: opt(str),
+  reproduce: req(str),
+  gdb: opt(str),
+  core: opt(str),
+});
+
+const bootedFile: Fields<BootedFile> = { path: req(str), sha256: req(str) };
+const kernel = object<KernelRecord>({ ...bootedFile, vmlinux: opt(str), systemMap: opt(str), config: opt(str), rebuild: req(str) });
+const boot = object<BootRecord>({ verdict: req(oneOf(VERDICTS)), signature: req(str), asExpected: req(bool), reason: req(str), console: req(str) });
+const tallyEntry = object<TallyEntry>({ signature: req(str), count: req(int), asExpected: req(bool) });
 
 const head = {
   id: req(str),
@@ -238,9 +261,12 @@ const booted = object<BootedJob>({
   cma: req(cmaCheck),
   guest: req(guest),
   forensics: opt(forensics),
+  dump: opt(object<DumpRecord>({ bannerAt: opt(str), error: opt(str) })),
+  kernel: req(kernel),
+  initrd: req(object<BootedFile>(bootedFile)),
   files: req(files),
-  attempts: req(int),
-  attemptVerdicts: opt(arrayOf(oneOf(VERDICTS))),
+  boots: req(arrayOf(boot)),
+  tally: req(arrayOf(tallyEntry)),
   flaky: opt(bool),
 });
 
@@ -292,6 +318,13 @@ export function parseRunSummary(raw: unknown, source: string): RunSummary {
   const e = summary(raw, '$');
   if (e) throw new UserError(`${source} is not a bootlab run summary (schema ${SUMMARY_SCHEMA_VERSION}): ${e}.`);
   return raw as RunSummary;
+}
+
+/** Check a job's result.json against the result model. */
+export function parseJobRecord(raw: unknown, source: string): JobRecord {
+  const e = job(raw, '$');
+  if (e) throw new UserError(`${source} is not a bootlab job result (schema ${SUMMARY_SCHEMA_VERSION}): ${e}.`);
+  return raw as JobRecord;
 }
 
 /** The summary of a run directory, checked. */

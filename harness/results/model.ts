@@ -58,7 +58,10 @@ export interface BuildRecord {
   readonly errors?: readonly string[];
 }
 
-/** The machine a job booted on: QEMU's board, and the profile as resolved for the arch. */
+/**
+ * The machine a job booted on: QEMU's board, and the profile as resolved for the arch, all
+ * that bootlab rerun needs to boot it again.
+ */
 export interface MachineRecord {
   readonly qemu: string;
   /** "virt", "malta": QEMU's -machine, as tuxrun and LAVA name the device. */
@@ -66,11 +69,48 @@ export interface MachineRecord {
   readonly cpu: string;
   readonly memoryMiB: number;
   readonly smp: number;
-  readonly numaNodes?: readonly { readonly memoryMiB: number; readonly cpus: readonly number[] }[];
+  readonly numa?: { readonly nodes: readonly { readonly memoryMiB: number; readonly cpus: readonly number[] }[]; readonly distances?: readonly (readonly number[])[] };
+  readonly earlycon: boolean;
+  /** The profile's own kernel arguments (cma=64M ...). */
+  readonly cmdline: readonly string[];
   /** Reusable shared-dma-pool nodes added to the device tree. */
   readonly reservedPools?: { readonly count: number; readonly sizeMiB: number };
   /** The whole kernel command line, console and profile arguments included. */
   readonly kernelCmdline: string;
+}
+
+/** A file a job booted: where it was, and its sha256 then. */
+export interface BootedFile {
+  readonly path: string;
+  readonly sha256: string;
+}
+
+/** The kernel a job booted, and what its build left beside it (absolute paths). */
+export interface KernelRecord extends BootedFile {
+  readonly vmlinux?: string;
+  readonly systemMap?: string;
+  readonly config?: string;
+  /** The bootlab command that builds it again, or why there is none. */
+  readonly rebuild: string;
+}
+
+/** One boot of a job: an attempt (retry, confirmation) or one of bootlab rerun's repeats. */
+export interface BootRecord {
+  readonly verdict: Verdict;
+  /** What the boot ended in, as the tally counts it: 'pass', 'crash "<title>"', 'hang (stuck vCPU)'. */
+  readonly signature: string;
+  readonly asExpected: boolean;
+  readonly reason: string;
+  /** Its console log, relative to the run directory. */
+  readonly console: string;
+}
+
+/** How many boots of a job ended each way, most first. */
+export interface TallyEntry {
+  readonly signature: string;
+  readonly count: number;
+  /** Whether boots ending this way did what the job expects. */
+  readonly asExpected: boolean;
 }
 
 /** What was read from a silent guest through QEMU's monitor before it was killed. */
@@ -86,6 +126,18 @@ export interface ForensicsRecord {
   readonly durationMs: number;
 }
 
+/** The --dump of a crashed or silent guest: files.core, or why there is none. */
+export interface DumpRecord {
+  /**
+   * Where the kernel's linux_banner was found in guest physical memory, hex: the core maps
+   * vmlinux's segments there at their link addresses, so gdb reads the guest's values
+   * (boot/forensics/core-view.ts).
+   */
+  readonly bannerAt?: string;
+  /** Why there is no core, or why gdb can read only physical addresses from it. */
+  readonly error?: string;
+}
+
 /** A job's files, relative to the run directory. */
 export interface JobFiles {
   /** The raw console bytes. */
@@ -97,6 +149,12 @@ export interface JobFiles {
   readonly crash?: string;
   /** The printk buffer recovered from a silent guest's memory. */
   readonly recovered?: string;
+  /** A POSIX sh script that boots the same machine again with QEMU alone (written before QEMU started). */
+  readonly reproduce: string;
+  /** What gdb printed, when the boot was run under gdb with --break or --gdb-batch. */
+  readonly gdb?: string;
+  /** Guest memory as an ELF core (--dump), for gdb or crash with the job's vmlinux. */
+  readonly core?: string;
 }
 
 interface JobHead {
@@ -140,12 +198,14 @@ export interface BootedJob extends JobHead {
   /** What the guest init reported (CMA areas, nodes, command line). */
   readonly guest: GuestReport;
   readonly forensics?: ForensicsRecord;
+  readonly dump?: DumpRecord;
+  readonly kernel: KernelRecord;
+  readonly initrd: BootedFile;
   readonly files: JobFiles;
-  /** Attempts made (a retry after an infra-error counts, and so does a confirmation re-run). */
-  readonly attempts: number;
-  /** The verdict of each attempt, when there was more than one. */
-  readonly attemptVerdicts?: readonly Verdict[];
-  /** True when attempts disagreed (an infra-error, then a real verdict, is not flaky). */
+  /** Every boot of the job, in order; the record's own fields are the reported one's (run/attempts.ts). */
+  readonly boots: readonly BootRecord[];
+  readonly tally: readonly TallyEntry[];
+  /** One real boot did what was expected and another did not (read from the tally). */
   readonly flaky?: boolean;
 }
 

@@ -65,10 +65,10 @@ export function kernelsOf(summary: RunSummary): Kernel[] {
   return out;
 }
 
-/** "2 attempts, flaky" when a job was booted more than once; undefined otherwise. */
+/** "2 boots, flaky" when a job was booted more than once; undefined otherwise. */
 export function attemptsNote(job: JobRecord): string | undefined {
-  if (!isBooted(job) || job.attempts < 2) return undefined;
-  return `${job.attempts} attempts${job.flaky ? ', flaky' : ''}`;
+  if (!isBooted(job) || job.boots.length < 2) return undefined;
+  return `${job.boots.length} boots${job.flaky ? ', flaky' : ''}`;
 }
 
 /** What a grid cell says, without markers: "pass", "crash: <title>", "hang", "pass, CMA mismatch". */

@@ -14,7 +14,7 @@
  */
 import PQueue from 'p-queue';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { ARCHES, type ArchName } from '../arch.ts';
 import { defaultBootConcurrency } from '../boot/boot.ts';
 import type { MonitorOptions } from '../boot/console.ts';
@@ -25,8 +25,8 @@ import { buildKey, requireBuildTools, scheduleBuilds } from '../kbuild/schedule.
 import { guestInitramfs } from '../image/initramfs.ts';
 import { expectationFor, variantSlug, type JobSpec, type Matrix } from '../matrix.ts';
 import { judge, tally } from '../results/evaluate.ts';
-import { newRunId, SUMMARY_SCHEMA_VERSION, type BootedJob, type BuildRecord, type Expectation, type JobFiles, type JobRecord, type RunSummary } from '../results/model.ts';
-import { loadStackedSeries, type Series } from '../source/series.ts';
+import { newRunId, SUMMARY_SCHEMA_VERSION, type BootRecord, type BootedJob, type BuildRecord, type Expectation, type JobFiles, type JobRecord, type RunSummary } from '../results/model.ts';
+import { loadStackedSeries, PATCH_DIR, type Series } from '../source/series.ts';
 import { resolveSource } from '../source/tree.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { sha256File } from '../util/hash.ts';
@@ -38,7 +38,9 @@ import { programs } from '../setup/packages.ts';
 import { requireTools } from '../util/tools.ts';
 import { UserError } from '../util/errors.ts';
 import { settled } from '../util/promise.ts';
-import { bootAgain, isFlaky, reportedBoot, type Judged } from './attempts.ts';
+import type { GdbBatch } from '../boot/gdb.ts';
+import { isFlaky, signatureOf, tallyOf } from '../results/tally.ts';
+import { bootAgain, reportedBoot, reportedRepeat, type Judged } from './attempts.ts';
 import { runBootJob, type Attempt, type KernelArtifacts } from './job.ts';
 
 /** The variant name of a kernel given as an image (bootlab boot --kernel). */
@@ -48,8 +50,17 @@ export const PREBUILT = 'prebuilt';
 export type KernelSupply =
   /** Built from a tree (default: Debian's linux-source-6.1), baseline and every series variant. */
   | { readonly kind: 'build'; readonly kernelSrc?: string; /** Series already loaded, by variant name; others load from patches/. */ readonly series?: ReadonlyMap<string, Series> }
-  /** One image, booted as it is: every job's variant is "prebuilt". */
-  | { readonly kind: 'prebuilt'; readonly image: string };
+  /**
+   * A kernel already built, booted as it is, for every job: an image given with --kernel, or
+   * (bootlab rerun) the kernel a job booted, with its build's files and where it came from.
+   */
+  | {
+      readonly kind: 'prebuilt';
+      readonly kernel: KernelArtifacts;
+      readonly source?: Pick<RunSummary, 'kernel' | 'series'>;
+      /** The initramfs to boot with, instead of the one images/init.c makes today. */
+      readonly initrd?: string;
+    };
 
 export interface RunOptions {
   readonly matrix: Matrix;
@@ -66,12 +77,23 @@ export interface RunOptions {
   readonly onEvent?: (e: RunEvent) => void;
   /** The summary of an interrupted run of the same matrix in outDir: its finished jobs are kept, the rest run. */
   readonly resumed?: RunSummary;
+  /**
+   * Boot each job this many times (more than once: in parallel, each boot in jobs/<id>/boot-<n>/), with no
+   * retry or confirmation: bootlab rerun --repeat. The record reports the tally.
+   */
+  readonly repeat?: number;
+  /** Boot under gdb (boot/boot.ts): unattended with `batch`, else for a person to attach. */
+  readonly gdb?: { readonly batch?: GdbBatch };
+  /** Write guest memory to an ELF core when a boot crashes or hangs. */
+  readonly dump?: boolean;
 }
 
 export type RunEvent =
   | { readonly type: 'build-start'; readonly arch: ArchName; readonly variant: string }
   | { readonly type: 'build-done'; readonly build: BuildRecord }
   | { readonly type: 'boot-start'; readonly job: JobSpec }
+  /** A boot waits for a person's gdb: `jobDir` holds gdb.sock, `vmlinux` the symbols. */
+  | { readonly type: 'gdb-wait'; readonly job: JobSpec; readonly jobDir: string; readonly vmlinux?: string }
   | { readonly type: 'job-done'; readonly job: JobRecord };
 
 /** results/<run-id>, with a suffix when a run started in the same second already has it. */
@@ -159,7 +181,8 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
       tools = { ...tools, ...asked };
     });
     const queue = new PQueue({ concurrency: o.parallel ?? defaultBootConcurrency() });
-    const initrds = new Map(arches.map((a) => [a, settled(guestInitramfs(a))]));
+    const given = o.kernels.kind === 'prebuilt' ? o.kernels.initrd : undefined;
+    const initrds = new Map(arches.map((a) => [a, settled(given !== undefined ? Promise.resolve(given) : guestInitramfs(a))]));
     await Promise.all(
       todo.map(async (spec) => {
         const supplied = await source.kernels.get(buildKey(spec.arch, spec.variant))!;
@@ -176,16 +199,41 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
               emit({ type: 'boot-start', job: spec });
               const jobDir = join(runDir, 'jobs', spec.id);
               rmSync(jobDir, { recursive: true, force: true });
-              const boots: (Attempt & Judged)[] = [];
-              while (bootAgain(boots, o.matrix.retries)) {
-                // What an earlier boot of this job left is kept, in attempt-<n>/.
-                if (boots.length > 0) setAside(jobDir, boots.length);
-                const monitor = monitorForAttempt(boots.length, o.matrix, o.monitor);
-                const r = await runBootJob({ id: spec.id, machine, kernel: supplied.kernel, initrd, runDir, jobDir, ...(monitor ? { monitor } : {}) });
-                boots.push({ ...r, ok: judge(expected, r).length === 0 });
+              await versions; // reproduce.sh names the tools
+              const judged = (r: Attempt): Booted => ({ ...r, ok: judge(expected, r).length === 0 });
+              const setup = {
+                id: spec.id,
+                machine,
+                kernel: supplied.kernel,
+                initrd,
+                runDir,
+                // The job's own series and tools, not all of the run's.
+                provenance: {
+                  job: spec.id,
+                  run: { ...header, series: header.series.filter((s) => s.name === spec.variant), tools: pick(tools, [`${ARCHES[spec.arch].crossCompile}gcc`, ARCHES[spec.arch].machine.qemu]) },
+                },
+                ...(o.gdb ? { gdb: o.gdb } : {}),
+                ...(o.dump ? { dump: true } : {}),
+              };
+              if (o.gdb && !o.gdb.batch) emit({ type: 'gdb-wait', job: spec, jobDir, ...(supplied.kernel.vmlinux ? { vmlinux: supplied.kernel.vmlinux } : {}) });
+              const boots: Booted[] = [];
+              const repeated = (o.repeat ?? 1) > 1;
+              if (repeated) {
+                // Each boot is its own queue item: --parallel runs several at once.
+                const repeats = Array.from({ length: o.repeat! }, (_, k) =>
+                  queue.add(async () => judged(await runBootJob({ ...setup, jobDir: join(jobDir, `boot-${k + 1}`), ...(o.monitor ? { monitor: o.monitor } : {}) })), { throwOnTimeout: true }),
+                );
+                boots.push(...(await Promise.all(repeats)));
+              } else {
+                while (bootAgain(boots, o.matrix.retries)) {
+                  // What an earlier boot of this job left is kept, in attempt-<n>/.
+                  if (boots.length > 0) boots[boots.length - 1] = setAside(boots.at(-1)!, jobDir, runDir, boots.length);
+                  const monitor = monitorForAttempt(boots.length, o.matrix, o.monitor);
+                  boots.push(judged(await runBootJob({ ...setup, jobDir, ...(monitor ? { monitor } : {}) })));
+                }
               }
-              const booted = bootedRecord(spec, expected, boots, jobDir, runDir);
-              writeFileAtomic(join(jobDir, 'result.json'), `${JSON.stringify(booted, null, 2)}\n`);
+              const booted = bootedRecord(spec, expected, boots, relative(runDir, join(jobDir, 'result.json')), repeated);
+              writeFileAtomic(join(runDir, booted.files.result), `${JSON.stringify(booted, null, 2)}\n`);
               return booted;
             },
             { throwOnTimeout: true },
@@ -217,11 +265,24 @@ function requireSameRun(previous: RunSummary, matrix: Matrix, series: RunSummary
   if (ids(previous.series) !== ids(series)) throw differs('series', ids(previous.series), ids(series));
 }
 
-/** Move what a boot left in the job's directory into attempt-<n>/, so the next boot starts clean. */
-function setAside(jobDir: string, n: number): void {
-  const keep = join(jobDir, `attempt-${n}`);
-  mkdirSync(keep, { recursive: true });
-  for (const f of readdirSync(jobDir)) if (!f.startsWith('attempt-')) renameSync(join(jobDir, f), join(keep, f));
+function pick(record: Readonly<Record<string, string>>, keys: readonly string[]): Record<string, string> {
+  return Object.fromEntries(keys.filter((k) => k in record).map((k) => [k, record[k]!]));
+}
+
+/** A boot, judged against its job's expectation. */
+type Booted = Attempt & Judged;
+
+/**
+ * Move what a boot left in the job's directory into attempt-<n>/, so the next boot starts
+ * clean; the boot's files are then found there.
+ */
+function setAside(boot: Booted, jobDir: string, runDir: string, n: number): Booted {
+  const into = `attempt-${n}`;
+  mkdirSync(join(jobDir, into), { recursive: true });
+  for (const f of readdirSync(jobDir)) if (!f.startsWith('attempt-')) renameSync(join(jobDir, f), join(jobDir, into, f));
+  const dir = `${relative(runDir, jobDir)}/`;
+  const files = Object.fromEntries(Object.entries(boot.files).map(([k, v]) => [k, (v as string).replace(dir, `${dir}${into}/`)])) as unknown as JobFiles;
+  return { ...boot, files };
 }
 
 /** The kernels the jobs need, by build key, and what the summary says about their source. */
@@ -235,8 +296,9 @@ async function kernelSource(
   const supply = o.kernels;
   if (supply.kind === 'prebuilt') {
     const kernels = new Map<string, Promise<Supplied>>();
-    for (const j of todo) kernels.set(buildKey(j.arch, j.variant), Promise.resolve({ ok: true, kernel: { image: supply.image } }));
-    return { kernel: { version: imageVersion(supply.image), origin: supply.image, sourceHash: await sha256File(supply.image) }, series: [], kernels };
+    for (const j of todo) kernels.set(buildKey(j.arch, j.variant), Promise.resolve({ ok: true, kernel: supply.kernel }));
+    const image = supply.kernel.image;
+    return supply.source ? { ...supply.source, kernels } : { kernel: { version: imageVersion(image), origin: image, sourceHash: await sha256File(image) }, series: [], kernels };
   }
   const variants = [...new Set(o.jobs.map((j) => j.variant))].filter((v) => v !== 'baseline');
   const series = new Map<string, Series>(variants.map((v) => [v, supply.series?.get(v) ?? loadStackedSeries(v)]));
@@ -265,7 +327,7 @@ async function kernelSource(
       key,
       outcome.then((b): Supplied =>
         b.ok
-          ? { ok: true, kernel: { image: b.image, vmlinux: b.vmlinux, systemMap: b.systemMap, config: b.config }, hasNuma: configHasNuma(b.config) }
+          ? { ok: true, kernel: { image: b.image, vmlinux: b.vmlinux, systemMap: b.systemMap, config: b.config, rebuild: rebuildCommand(b.arch, b.variant, series.get(b.variant), supply.kernelSrc) }, hasNuma: configHasNuma(b.config) }
           : { ok: false, reason: `build failed: ${b.errors[0] ?? 'see the build log'}` },
       ),
     );
@@ -275,6 +337,13 @@ async function kernelSource(
     series: [...series.values()].map((s) => ({ name: s.name, hash: s.hash, patches: s.patches.map((p) => ({ file: p.file, sha256: p.sha256 })) })),
     kernels,
   };
+}
+
+/** The bootlab command that builds a kernel again: its arch, its series, its tree. */
+function rebuildCommand(arch: ArchName, variant: string, series: Series | undefined, kernelSrc: string | undefined): string {
+  // A series outside patches/ is named by its directory; stacked ones by their names.
+  const name = series && !series.name.includes('+') && dirname(series.dir) !== PATCH_DIR ? series.dir : variant;
+  return ['bootlab build', `--arch ${arch}`, ...(series ? [`--series ${name}`] : []), ...(kernelSrc ? [`--kernel-src ${resolve(kernelSrc)}`] : [])].join(' ');
 }
 
 /** The release an image says it is ("Linux version 6.1.158 ..."); compressed images do not say. */
@@ -323,28 +392,23 @@ function jobHead(spec: JobSpec, expected: Expectation): { id: string; arch: Arch
   return { id: spec.id, arch: spec.arch, variant: spec.variant, profile: spec.profile, expected };
 }
 
-/** A booted job's record: the boot it reports (see run/attempts.ts), judged, with how its boots went. */
-function bootedRecord(spec: JobSpec, expected: Expectation, boots: readonly (Attempt & Judged)[], jobDir: string, runDir: string): BootedJob {
-  const i = reportedBoot(boots);
-  const { ok: _, ...reported } = boots[i]!;
-  // Only the last boot's files are still in the job's directory; an earlier one's are in attempt-<n>/.
-  const files = i === boots.length - 1 ? reported.files : movedFiles(reported.files, relative(runDir, jobDir), `attempt-${i + 1}`);
+/** A booted job's record: the boot it reports (run/attempts.ts), judged, with every boot and their tally. */
+function bootedRecord(spec: JobSpec, expected: Expectation, boots: readonly Booted[], resultFile: string, repeated: boolean): BootedJob {
+  const { ok: _, ...reported } = boots[repeated ? reportedRepeat(boots) : reportedBoot(boots)]!;
   const problems = judge(expected, reported);
-  const flaky = isFlaky(boots);
+  const records: BootRecord[] = boots.map((b) => ({ verdict: b.verdict, signature: signatureOf(b), asExpected: b.ok, reason: b.reason, console: b.files.console }));
+  const tally = tallyOf(records);
+  const flaky = isFlaky(tally);
   return {
     ...jobHead(spec, expected),
     ...reported,
-    files,
+    files: { ...reported.files, result: resultFile },
     asExpected: problems.length === 0,
     problems,
-    attempts: boots.length,
-    ...(boots.length > 1 ? { attemptVerdicts: boots.map((b) => b.verdict) } : {}),
+    boots: records,
+    tally,
     ...(flaky ? { flaky } : {}),
   };
-}
-
-function movedFiles(files: JobFiles, jobDir: string, into: string): JobFiles {
-  return Object.fromEntries(Object.entries(files).map(([k, v]) => [k, k === 'result' ? v : (v as string).replace(`${jobDir}/`, `${jobDir}/${into}/`)])) as unknown as JobFiles;
 }
 
 /** results/latest -> this run, replaced atomically. */

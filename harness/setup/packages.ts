@@ -25,6 +25,7 @@ const COMMON_PACKAGES = {
   chromium: 'headless browser for the report.html test',
   python3: 'seeded random console for the hostile-console test',
   procps: 'pgrep, with which the tests check that no QEMU or make is left',
+  'gdb-multiarch': 'gdb for every arch: bootlab boot and rerun --gdb',
 } as const satisfies Record<string, string>;
 
 function archPackages(): Record<string, string> {
@@ -55,6 +56,7 @@ const COMMON_PROGRAMS = {
   git: 'git',
   tar: 'tar',
   xz: 'xz-utils',
+  'gdb-multiarch': 'gdb-multiarch',
 } as const satisfies Record<string, string>;
 
 function archPrograms(): Record<string, string> {

@@ -43,7 +43,7 @@ export function installSignalHandlers(): void {
     process.on(signal, () => {
       killAllChildren();
       for (const hook of interruptHooks) hook(signal);
-      process.stderr.write(`bootlab: interrupted by ${signal}; every QEMU and make it started has been killed\n`);
+      process.stderr.write(`bootlab: interrupted by ${signal}; every QEMU, make and gdb it started has been killed\n`);
       process.exit(code);
     });
   }

@@ -158,3 +158,30 @@ t.test('a crash that starts at the very end of the head keeps its whole report',
   t.equal(report?.corrupted, false, 'the report is whole, its call trace included');
 });
 
+
+t.test('while a debugger holds the guest nothing stops QEMU; released, silence and the timeout count from the release', async (t) => {
+  const m = new ConsoleMonitor({ ...DEFAULT_MONITOR, inactivityMs: 3000, timeoutMs: 10_000 });
+  m.hold();
+  t.equal(m.check(60_000), undefined, 'a minute of a paused guest is not a hang');
+  t.notOk(m.probeDue(60_000), 'nor is the vCPU looked at');
+  m.feed('Unable to handle kernel paging request at virtual address 0000000000000010', 61_000);
+  t.equal(m.check(70_000), undefined, 'a crash under the debugger is for the debugger to look at');
+  const r = new ConsoleMonitor({ ...DEFAULT_MONITOR, inactivityMs: 3000, timeoutMs: 10_000 });
+  r.hold();
+  r.release(60_000);
+  t.equal(r.check(62_999), undefined);
+  t.equal(r.check(63_000), 'inactivity', 'silence counts from the release');
+  r.feed('Booting Linux', 65_000);
+  t.equal(r.check(67_000), undefined);
+  for (let ms = 66_000; ms < 70_000; ms += 1000) r.feed('chatter', ms);
+  t.equal(r.check(70_000), 'timeout', 'the timeout counts from the release');
+});
+
+t.test('while gdb run by bootlab holds the guest, time means nothing but a crash still ends the boot', async (t) => {
+  const m = new ConsoleMonitor({ ...DEFAULT_MONITOR, inactivityMs: 3000, timeoutMs: 10_000 });
+  m.hold('time');
+  t.equal(m.check(60_000), undefined, 'a guest paused at a breakpoint is not a hang');
+  t.notOk(m.probeDue(60_000), 'nor is the vCPU looked at');
+  m.feed('Unable to handle kernel paging request at virtual address 0000000000000010', 61_000);
+  t.equal(m.check(61_000 + DEFAULT_MONITOR.crashQuietMs), 'crash-quiet', 'a crash before the breakpoint ends the boot');
+});

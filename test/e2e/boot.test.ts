@@ -46,7 +46,7 @@ t.test('baseline kernels boot on arm64, arm and mips and report the CMA area the
 t.test('without --out a boot run is named like every run, results/<UTC time>, and results/latest points at it', async (t) => {
   const r = await bootlab(['boot', '--arch', 'arm64', '--profile', 'default']);
   t.equal(r.exitCode, 0, r.stderr);
-  const dir = /^boot: 1 jobs -> (\S+)$/m.exec(r.stdout)?.[1];
+  const dir = /^boot: 1 job -> (\S+)$/m.exec(r.stdout)?.[1];
   t.match(dir, /\/results\/\d{8}T\d{6}Z(-\d+)?$/);
   t.teardown(() => rmSync(dir!, { recursive: true, force: true }));
   t.equal(summaryOf(dir!).runId, basename(dir!));
@@ -74,7 +74,7 @@ t.test('a kernel that panics gets a crash verdict from the panic itself, not fro
   // QEMU: never the inactivity window or the timeout.
   t.ok(panicked.stopReason === undefined || panicked.stopReason === 'panic', `stopped by ${panicked.stopReason ?? 'QEMU exiting'}`);
   t.equal(panicked.crashes[0]?.kind, 'panic');
-  t.same(panicked.attemptVerdicts, ['crash', 'crash'], 'an unexpected crash is confirmed by a second boot, as in every run');
+  t.same(panicked.boots.map((b) => b.verdict), ['crash', 'crash'], 'an unexpected crash is confirmed by a second boot, as in every run');
   t.same(await qemuProcesses(`bootlab-${panicked.id}`), [], 'its QEMU is gone');
 });
 

@@ -30,6 +30,6 @@ t.test('100 MiB of hostile console output is kept on disk, memory stays bounded,
   const result = booted((JSON.parse(r.stdout) as RunSummary).jobs[0]!);
   t.equal(result.verdict, 'infra-error');
   t.match(result.reason, /without a report/);
-  t.same(result.attemptVerdicts, ['infra-error', 'infra-error'], 'an infra-error is retried once, as in every run');
+  t.same(result.boots.map((b) => b.verdict), ['infra-error', 'infra-error'], 'an infra-error is retried once, as in every run');
   t.ok(statSync(join(out, result.files.console)).size >= 110 * 2 ** 20, 'every byte is in console.log');
 });

@@ -28,7 +28,7 @@ t.test('baseline vs patched: ok, regression, fixed, still-failing, a new crash t
   t.equal(cls({ asExpected: false, problems: ['slot'] }, {}), 'fixed');
   t.equal(cls({ asExpected: false, problems: ['x'] }, { asExpected: false, problems: ['x'] }), 'still-failing');
   t.equal(cls({ verdict: 'crash', crashes: [crash('A')] }, { verdict: 'crash', crashes: [crash('B')] }), 'regression', 'a new title is a regression even when both crash as expected');
-  t.equal(cls({}, { flaky: true, attemptVerdicts: ['crash', 'pass'] }), 'flaky');
+  t.equal(cls({}, { flaky: true, tally: [{ signature: 'crash', count: 1, asExpected: false }, { signature: 'pass', count: 1, asExpected: true }] }), 'flaky');
   t.equal(cls({}, { verdict: 'crash', crashes: [crash('A')], expected: { verdict: 'crash', cma: 'any', title: 'A' } }), 'ok', 'a crash the matrix expects of the variant is not a regression');
   t.same(compare([job('series', {})]), [], 'no baseline, no comparison');
   const pair = compare([job('baseline'), job('series', { asExpected: false, problems: ['hang'] })])[0]!;

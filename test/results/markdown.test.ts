@@ -22,7 +22,7 @@ t.test('the grid has one row per arch and profile and one column per variant, ba
     '| arm64 | silent | hang | hang |',
     '| arm | default | pass | pass, CMA mismatch **(unexpected)** |',
     '| arm | silent | hang | not-run **(unexpected)** |',
-    '| mips | default | pass (2 attempts) | build-failed **(unexpected)** |',
+    '| mips | default | pass (2 boots) | build-failed **(unexpected)** |',
   ]);
 });
 

@@ -19,6 +19,16 @@ export class HumanMonitor {
     });
   }
 
+  /** Open, run one command, close. */
+  static async send(path: string, cmd: string, timeoutMs = 2000): Promise<string> {
+    const m = await HumanMonitor.open(path, timeoutMs);
+    try {
+      return await m.command(cmd, timeoutMs);
+    } finally {
+      m.close();
+    }
+  }
+
   static async open(path: string, timeoutMs: number): Promise<HumanMonitor> {
     const socket = connect(path);
     await new Promise<void>((resolve, reject) => {

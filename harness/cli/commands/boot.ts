@@ -40,7 +40,7 @@ export async function run(values: OptionValues): Promise<number> {
     matrix,
     profiles,
     series: new Map(series.map((s) => [s.name, s])),
-    ...(image !== undefined ? { image } : {}),
+    ...(image !== undefined ? { prebuilt: { kernel: { image, rebuild: `not built by bootlab: the image was given with --kernel ${image}` } } } : {}),
     quiet: json,
   });
   if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
