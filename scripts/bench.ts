@@ -17,7 +17,9 @@
  *   counted; the median is the figure (target: 0.3 s), beside a bare `node -e 0`.
  * - with --suite: the whole test suite (npm test, what .ci/run runs) from a fresh clone of
  *   HEAD with an empty cache and ccache, as CI meets it (budget: 50 minutes on 2 cores).
- * - panic-to-verdict latency: verdict time minus the time of the first crash line, per crash.
+ * - panic-to-verdict latency: verdict time minus the time of the first crash line, per crash;
+ *   and the arm64 repro without earlycon (a silent console): when, after QEMU's start, its
+ *   crash was called from the printk ring.
  * - peak memory of bootlab itself (VmHWM of its process, not of QEMU or make).
  *
  * Writes results/bench-<date>.json. A full run took 47 min on two cores (2026-11-27, 8165a38).
@@ -229,6 +231,10 @@ try {
   const repro = pairs[3]!;
   const reproFloor = repro.floorMs;
   const latencies = [...panicLatencies(nightly.dir), ...panicLatencies(repro.dir)];
+  // The same panic with no earlycon: the console stays silent, the printk ring says crash.
+  const silent = await bootlab(['boot', '--arch', 'arm64', '--series', 'arm64-early-cma-reserve+cma-dynamic-areas', '--profile', 'numa2-noearlycon']);
+  const silentJob = summaryOf(silent.dir).jobs.find((j) => j.variant !== 'baseline');
+  const silentRepro = silentJob && isBooted(silentJob) ? { verdict: silentJob.verdict, stopReason: silentJob.stopReason, decidedAtMs: silentJob.decidedAtMs, title: silentJob.crashes[0]?.title } : { verdict: silentJob?.verdict };
   report.warm = {
     commit,
     nightlyMs: nightly.wallMs,
@@ -240,6 +246,7 @@ try {
     reproRatio: +(repro.wallMs / reproFloor).toFixed(2),
     reproRatios: pairs.map((p) => +(p.wallMs / p.floorMs).toFixed(2)),
     panicToVerdictMs: { max: Math.max(...latencies), all: latencies },
+    silentRepro,
     peakRssMiB: Math.max(nightly.peakRssMiB, ...pairs.map((p) => p.peakRssMiB)),
   };
 } finally {

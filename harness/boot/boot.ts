@@ -5,7 +5,7 @@
  * line goes to the monitor and, with its time since QEMU started, to a second log. A guest
  * that goes silent is examined through QEMU's monitor before it is killed.
  */
-import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -20,6 +20,7 @@ import { HumanMonitor } from './forensics/hmp.ts';
 import { inspectGuest, type Forensics } from './forensics/inspect.ts';
 import { GDB_LOG, GDB_SOCKET, gdbSession, runGdbBatch, type GdbBatch } from './gdb.ts';
 import { hasDeadLoops } from './forensics/registers.ts';
+import { crashInRing, locateRing } from './forensics/ring.ts';
 import { stuckCpu } from './forensics/stuck.ts';
 import type { MachineConfig } from './profile.ts';
 import { qemuCommand } from './qemu.ts';
@@ -173,27 +174,29 @@ export async function bootKernel(job: BootJob): Promise<BootRun> {
   let decidedAtMs: number | undefined;
   let forensics: Forensics | undefined;
   let dumped: Awaited<ReturnType<typeof dumpGuestMemory>> | undefined;
-  // One look at the vCPUs at a time; the monitor serves one client. Only on arches with a
-  // known dead loop: elsewhere every look would open the monitor for nothing.
-  const probes = hasDeadLoops(job.machine.arch);
+  // One look at a silent guest at a time; the monitor serves one client. Its vCPUs, on
+  // arches with a known dead loop; its printk ring, wherever System.map locates it.
+  const deadLoops = hasDeadLoops(job.machine.arch);
+  const ring = job.symbols && existsSync(job.symbols.systemMap) ? locateRing(job.machine.arch, readFileSync(job.symbols.systemMap, 'utf8'), job.symbols.config) : undefined;
   let probe: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (stop) return;
     const t = now();
-    if (probes && !probe && monitor.probeDue(t)) {
-      probe = stuckCpu(job.machine.arch, monitorSocket)
-        .then((reading) => {
-          if (reading) monitor.foundStuck(reading, t);
-        })
-        .finally(() => {
-          probe = undefined;
-        });
+    if ((deadLoops || ring) && !probe && monitor.probeDue(t)) {
+      probe = (async () => {
+        const reading = deadLoops ? await stuckCpu(job.machine.arch, monitorSocket) : undefined;
+        if (reading) return monitor.foundStuck(reading, t);
+        const crash = ring ? await crashInRing(ring, monitorSocket, job.outDir) : undefined;
+        if (crash) monitor.foundCrashInMemory(crash, t);
+      })().finally(() => {
+        probe = undefined;
+      });
     }
     stop = monitor.check(t);
     if (!stop || child.pid === undefined) return;
     decidedAtMs = t;
     const pid = child.pid;
-    const silent = stop === 'stuck' || stop === 'inactivity' || stop === 'timeout';
+    const silent = stop === 'stuck' || stop === 'silent-crash' || stop === 'inactivity' || stop === 'timeout';
     const dump = job.dump !== undefined && stop !== 'poweroff-stuck' ? job.dump : undefined;
     if (!silent && dump === undefined) {
       killGroup(pid);

@@ -18,7 +18,10 @@ export interface MonitorOptions {
   readonly crashQuietMs: number;
   /** After the guest says it powers off, QEMU should exit by itself within this long. */
   readonly powerOffGraceMs: number;
-  /** After this much silence (and again after each such stretch), look at the vCPUs for one stuck for good. */
+  /**
+   * After this much silence (and again after each such stretch), look at the vCPUs for one
+   * stuck for good, and in the printk ring for a crash the console did not show.
+   */
   readonly stuckProbeMs: number;
 }
 
@@ -32,7 +35,7 @@ export const DEFAULT_MONITOR: MonitorOptions = {
 };
 
 /** Why the console monitor stopped QEMU; absent when QEMU exited by itself. */
-export const STOP_REASONS = ['panic', 'crash-quiet', 'stuck', 'inactivity', 'timeout', 'poweroff-stuck'] as const;
+export const STOP_REASONS = ['panic', 'crash-quiet', 'stuck', 'silent-crash', 'inactivity', 'timeout', 'poweroff-stuck'] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
 
 function isPanicLine(line: string): boolean {
@@ -139,6 +142,8 @@ export class ConsoleMonitor {
   powerOffMs: number | undefined;
   /** A vCPU found looping where it can never leave, and when the look that found it began. */
   stuckCpu: { readonly atMs: number; readonly reading: string } | undefined;
+  /** A crash line found in the printk ring of the silent guest, and when the look that found it began. */
+  crashInMemory: { readonly atMs: number; readonly line: string } | undefined;
   private lastProbeMs = Number.NEGATIVE_INFINITY;
   /**
    * A debugger holds the guest until release(): a person at gdb ('everything': no rule stops
@@ -188,12 +193,12 @@ export class ConsoleMonitor {
   }
 
   /**
-   * Whether the caller should look at the vCPUs now: the console has been quiet for
+   * Whether the caller should look at the vCPUs and the printk ring now: the console has been quiet for
    * stuckProbeMs and they were not looked at within that long. Counts the look as made.
    */
   probeDue(nowMs: number): boolean {
     const every = this.options.stuckProbeMs;
-    if (this.held || this.firstCrash || this.stuckCpu || nowMs - this.lastOutputMs < every || nowMs - this.lastProbeMs < every) return false;
+    if (this.held || this.firstCrash || this.stuckCpu || this.crashInMemory || nowMs - this.lastOutputMs < every || nowMs - this.lastProbeMs < every) return false;
     this.lastProbeMs = nowMs;
     return true;
   }
@@ -201,6 +206,11 @@ export class ConsoleMonitor {
   /** The look begun at `probedAtMs` found a vCPU that can never make progress. */
   foundStuck(reading: string, probedAtMs: number): void {
     this.stuckCpu ??= { atMs: probedAtMs, reading };
+  }
+
+  /** The look begun at `probedAtMs` found a crash in the printk ring that the console never showed. */
+  foundCrashInMemory(line: string, probedAtMs: number): void {
+    this.crashInMemory ??= { atMs: probedAtMs, line };
   }
 
   /** Whether QEMU should be stopped now, and why. */
@@ -214,6 +224,11 @@ export class ConsoleMonitor {
     if (this.firstCrash && nowMs - this.lastOutputMs >= o.crashQuietMs) return 'crash-quiet';
     if (this.powerOffMs !== undefined && nowMs - this.powerOffMs >= o.powerOffGraceMs) return 'poweroff-stuck';
     if (this.held) return undefined;
+    if (this.crashInMemory) {
+      if (this.lastOutputMs <= this.crashInMemory.atMs) return 'silent-crash';
+      // The console spoke after the look began: it will show the crash itself.
+      this.crashInMemory = undefined;
+    }
     if (this.stuckCpu) {
       if (this.lastOutputMs <= this.stuckCpu.atMs) return 'stuck';
       // Output after the look began: the guest moved on after all.

@@ -55,6 +55,8 @@ function hangReason(m: ConsoleMonitor, stop: StopReason | undefined): string | u
   switch (stop) {
     case 'stuck':
       return `no console output since ${last} (${m.lineCount} lines) and ${m.stuckCpu!.reading}`;
+    case 'silent-crash':
+      return `no console output since ${last} (${m.lineCount} lines), and a crash in the printk buffer`;
     case 'inactivity':
       return `no console output for ${m.options.inactivityMs / 1000}s (last output at ${last}, ${m.lineCount} lines)`;
     case 'timeout':

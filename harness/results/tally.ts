@@ -9,6 +9,7 @@ import type { BootRecord, TallyEntry } from './model.ts';
 
 const HANGS: Readonly<Record<StopReason, string>> = {
   stuck: 'stuck vCPU',
+  'silent-crash': 'crash in guest memory',
   inactivity: 'silent console',
   timeout: 'boot timeout',
   'poweroff-stuck': 'QEMU did not exit',

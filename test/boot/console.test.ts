@@ -82,6 +82,29 @@ t.test('a vCPU found stuck for good is a hang at once, unless the console spoke 
   t.notOk(crashed.probeDue(5000), 'a crash on the console has its own rules');
 });
 
+t.test('a crash found in the printk ring of a silent guest stops it at once, unless the console spoke after the look began', async (t) => {
+  const m = new ConsoleMonitor(DEFAULT_MONITOR);
+  m.feed('Booting Linux', 200);
+  t.ok(m.probeDue(1200));
+  m.foundCrashInMemory('Unable to handle kernel paging request at virtual address ffffff8000000000', 1200);
+  t.notOk(m.probeDue(2200), 'nothing more to look for');
+  t.equal(m.check(1300), 'silent-crash', 'called a second after the console went quiet, not after the inactivity window');
+  const recovered = parseCrashLines(['Unable to handle kernel paging request at virtual address ffffff8000000000', 'Call trace:', ' cma_init_reserved_mem+0x50/0x1a0']);
+  t.match(decideVerdict(m, 'silent-crash', killed, recovered), {
+    verdict: 'crash',
+    evidence: 'guest-memory',
+    reason: /^recovered from guest memory: Unable to handle kernel paging request .* \(the console stayed silent: no console output since 0\.2s \(1 lines\), and a crash in the printk buffer\)$/,
+  });
+  t.match(decideVerdict(m, 'silent-crash', killed, []), { verdict: 'hang', reason: /a crash in the printk buffer/ }, 'a ring that could not be read again is still not a pass');
+
+  const moved = new ConsoleMonitor(DEFAULT_MONITOR);
+  moved.feed('Booting Linux', 200);
+  t.ok(moved.probeDue(1200));
+  moved.feed('Unable to handle kernel paging request at virtual address 0', 1250);
+  moved.foundCrashInMemory('Unable to handle kernel paging request at virtual address 0', 1200);
+  t.not(moved.check(1300), 'silent-crash', 'the console showed it: the console rules decide');
+});
+
 t.test('the overall timeout is a hang even while the guest keeps talking', async (t) => {
   const m = new ConsoleMonitor({ ...DEFAULT_MONITOR, timeoutMs: 10_000 });
   for (let ms = 0; ms <= 10_000; ms += 500) m.feed('chatter', ms);

@@ -6,10 +6,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARCHES, type ArchName } from '../../arch.ts';
-import { parseSymbolMap, symbolAt, symbolValue } from '../../crash/symbols.ts';
-import { parseKconfig } from '../../kbuild/kconfig.ts';
+import { parseSymbolMap, symbolAt } from '../../crash/symbols.ts';
 import { HumanMonitor } from './hmp.ts';
-import { decodeLogBuf, INFO_SIZE } from './printk.ts';
+import { locateRing, readRing } from './ring.ts';
 import { parseRegisters, readCpu, type CpuState } from './registers.ts';
 
 export interface Forensics {
@@ -63,26 +62,11 @@ export async function inspectGuest(i: InspectInputs): Promise<Forensics> {
       return { ...s, ...(pcSymbol ? { pcSymbol } : {}), ...(lrSymbol ? { lrSymbol } : {}) };
     });
     writeFileSync(join(i.outDir, 'registers.txt'), `${regs}\n`);
-    const logBuf = symbolValue(map, '__log_buf', word.bytes);
-    if (logBuf) {
-      const shift = Number((i.config && existsSync(i.config) ? parseKconfig(readFileSync(i.config, 'utf8')).get('CONFIG_LOG_BUF_SHIFT') : undefined) ?? 17);
-      const dump = join(i.outDir, 'log_buf.bin');
-      // Quoted: the monitor would parse a bare path's "/" as division.
-      const out = await monitor.command(`memsave 0x${logBuf.toString(16)} ${1 << shift} "${dump}"`, left());
-      if (out) errors.push(`memsave: ${out}`);
-      const infosAt = symbolValue(map, '_printk_rb_static_infos', word.bytes);
-      const count = 1 << (shift - 5);
-      let infos: { buf: Buffer; count: number } | undefined;
-      if (infosAt) {
-        const file = join(i.outDir, 'printk_infos.bin');
-        await monitor.command(`memsave 0x${infosAt.toString(16)} ${count * INFO_SIZE} "${file}"`, left());
-        if (existsSync(file)) infos = { buf: readFileSync(file), count };
-      }
-      if (existsSync(dump)) {
-        const lines = decodeLogBuf(readFileSync(dump), word.bytes, word.bigEndian, infos);
-        recovered = lines.map((l) => l.text);
-        writeFileSync(join(i.outDir, RECOVERED_LOG), lines.map((l) => `[${l.seq}] ${l.text}\n`).join(''));
-      }
+    const ring = locateRing(i.arch, map, i.config);
+    if (ring) {
+      const lines = await readRing(monitor, ring, i.outDir, left);
+      recovered = lines.map((l) => l.text);
+      writeFileSync(join(i.outDir, RECOVERED_LOG), lines.map((l) => `[${l.seq}] ${l.text}\n`).join(''));
     } else errors.push('no __log_buf in System.map: the printk buffer cannot be located');
   } catch (error) {
     errors.push((error as Error).message);
