@@ -6,7 +6,22 @@
  * Pure and linear in the size of the log; never throws, whatever it is given.
  */
 import { MAX_LINE, toConsoleLine, type ConsoleLine } from './console.ts';
-import { END_PANIC, END_TRACE, HINT, IRQ_ENTRY, matchHeader, ORPHAN_PANIC, PLUMBING, type HeaderMatch, type OopsRow } from './oopses.ts';
+import {
+  BANNER_PANIC,
+  BOOT_FRAMES,
+  END_PANIC,
+  END_TRACE,
+  HANG_SKIP,
+  HINT,
+  IRQ_ENTRY,
+  matchHeader,
+  ORPHAN_PANIC,
+  PLUMBING,
+  STALL_ANCHORS,
+  SYSCALL_PREFIXES,
+  type HeaderMatch,
+  type OopsRow,
+} from './oopses.ts';
 import { TraceReader, TRACE_START, mayHoldRegisters, parsePcLine, pcAddresses, registersOf, startsTraceImplicitly } from './stack.ts';
 import type { CodeLocation, CrashReport, StackFrame } from './types.ts';
 
@@ -29,7 +44,9 @@ function crashHeader(raw: string): HeaderMatch | undefined {
  * wants to know a crash is under way before the whole report has arrived.
  */
 export function isCrashLine(line: string): boolean {
-  return crashHeader(line) !== undefined;
+  const found = crashHeader(line);
+  // A boot banner is a crash (a reboot) only after the kernel has run, which one line cannot tell.
+  return found !== undefined && found.row.afterBoot !== true;
 }
 
 /**
@@ -49,17 +66,42 @@ export function parseCrashes(log: string): CrashReport[] {
 export function parseCrashLines(console: readonly string[]): CrashReport[] {
   const lines = new ConsoleLines(console);
   const reports: CrashReport[] = [];
+  // Whether the kernel has printed past time zero: a boot banner after that is a reboot.
+  let kernelRan = false;
+  let floor = 0;
   for (let i = 0; i < lines.length; ) {
     const header = lines.header(i);
-    if (header === undefined) {
+    if (header === undefined || (header.row.afterBoot === true && !kernelRan)) {
+      kernelRan ||= RUNNING.test(console[i]!);
       i++;
       continue;
     }
-    const { report, next } = collect(lines, i, header, reports.at(-1)?.endLine ?? 0);
-    reports.push(report);
+    const { report, next } = collect(lines, i, header, floor);
+    // After a reboot the kernel starts over: its own banner is that boot's, not another reboot.
+    kernelRan = report.kind !== 'reboot';
+    // A report that is no crash (check_panic_on_warn()'s banner alone, a user-space fault)
+    // still claims its lines, so they do not start another report.
+    if (!isNoCrash(report)) reports.push(report);
+    floor = report.endLine;
     i = Math.max(next, i + 1);
   }
   return reports;
+}
+
+/** A printk timestamp past zero: "[   12.345678]", with an optional syslog level before it. */
+const RUNNING = /^\s*(?:<\d{1,3}>)?\[ *(?:\d*[1-9]\d*\.\d+|\d+\.\d*[1-9]\d*)\]/;
+
+/**
+ * Reports that name no crash of the kernel: the panic_on_warn banner with no warning before
+ * it, and an oops whose pc is a user-space address with no kernel frame (the fault was the
+ * program's, not the kernel's).
+ */
+function isNoCrash(r: CrashReport): boolean {
+  if (r.kind === 'panic') return BANNER_PANIC.test(r.header);
+  if (r.kind !== 'internal-error' && r.kind !== 'oops' && r.kind !== 'unhandled-fault') return false;
+  const address = r.pc?.address;
+  if (address === undefined || r.pc?.function !== undefined || r.frames.some((f) => f.function !== undefined)) return false;
+  return address.length > 8 ? !/^f/i.test(address.padStart(16, '0')) : parseInt(address, 16) < 0x80000000;
 }
 
 /**
@@ -93,7 +135,7 @@ class ConsoleLines {
 /** The "cut here" line __warn and the arm fault path print first, and KASAN's opening rule. */
 const CUT_HERE = /^(?:-{5,}\[ cut here \]-{5,}|8<-{3} cut here -{3}|={20,})\s*$/;
 /** A report that has not reached its end after this many lines was cut short. */
-const MAX_REPORT_LINES = 400;
+const MAX_REPORT_LINES = 800;
 /** How far after a finished report its panic may still come (x86 repeats the registers first). */
 const TAIL_WINDOW = 50;
 /**
@@ -131,6 +173,8 @@ function collect(lines: ConsoleLines, start: number, header: HeaderMatch, floor:
   let tailFrom = -1;
   let pending: number[] = [];
   let next = lines.length;
+
+  if (row.end === 'header') return { report: builder.build(lines, included, true), next: start + 1 };
 
   const take = (j: number, text: string): void => {
     included.push(j);
@@ -209,7 +253,7 @@ function collect(lines: ConsoleLines, start: number, header: HeaderMatch, floor:
     }
     take(j, line.text);
     // 'trace' rows print no end marker, but a stray one still closes them.
-    const marker = row.end === 'trace' ? END_TRACE : row.end;
+    const marker = typeof row.end === 'string' ? END_TRACE : row.end;
     if (marker.test(line.text)) {
       ownEnd = true;
       lastUseful = j;
@@ -270,12 +314,22 @@ class ReportBuilder {
   private faultAddress: string | undefined;
   private detail: string | undefined;
   private panicMessage: string | undefined;
+  /** Functions named by the report's frameLines, in order. */
+  private readonly named: string[] = [];
+  /** Index in `frames` of the first frame that cannot be right, -1 when none. */
+  private garbledAt = -1;
 
   constructor(header: HeaderMatch, text: string) {
     this.row = header.row;
     this.groups = header.groups;
     this.headerText = text;
     this.feedFacts(text);
+    if (this.row.traceStart === 'header') this.startTrace();
+  }
+
+  private startTrace(): void {
+    this.traceStarted = true;
+    this.trace = new TraceReader();
   }
 
   /** Feed one line of the report. Returns true when the line was recognised as report content. */
@@ -286,12 +340,18 @@ class ReportBuilder {
       if (verdict === 'foreign') return false;
       this.endTrace();
     }
-    if (!this.traceDone && (TRACE_START.test(text) || startsTraceImplicitly(text))) {
-      this.traceStarted = true;
-      this.trace = new TraceReader();
-      if (TRACE_START.test(text)) this.trace.lastLine = index;
-      else this.trace.feed(text, index);
-      return true;
+    if (!this.traceDone) {
+      const own = this.row.traceStart instanceof RegExp && this.row.traceStart.test(text);
+      if (own || TRACE_START.test(text)) {
+        this.startTrace();
+        this.trace!.lastLine = index;
+        return true;
+      }
+      if (startsTraceImplicitly(text)) {
+        this.startTrace();
+        this.trace!.feed(text, index);
+        return true;
+      }
     }
     return this.feedFacts(text);
   }
@@ -303,6 +363,7 @@ class ReportBuilder {
     this.trace = undefined;
     if (trace.frames.length > 0 && !this.traceDone) {
       this.frames = trace.frames;
+      this.garbledAt = trace.garbledAt;
       this.traceDone = true;
       this.traceLastLine = trace.lastLine;
     }
@@ -315,6 +376,13 @@ class ReportBuilder {
 
   private feedFacts(text: string): boolean {
     let known = false;
+    if (this.row.frameLines !== undefined && !this.traceStarted) {
+      const m = this.row.frameLines.exec(text);
+      if (m?.[1] !== undefined) {
+        this.named.push(m[1]);
+        known = true;
+      }
+    }
     // The machine state of interest is the first dump; x86 repeats RIP and the registers after
     // the end marker and the panic dumps its own stack, neither of which may overwrite it.
     if (!this.traceStarted && mayHoldRegisters(text)) {
@@ -385,12 +453,17 @@ class ReportBuilder {
     const row = this.row;
     const pc = withAddress(this.pc, this.pcAddr.pc);
     const lr = withAddress(this.lr, this.pcAddr.lr);
-    const guilty = chooseGuilty(row, this.groups, pc, this.frames);
-    const title = renderTitle(row.title, this.groups, guilty, this.detail);
+    const choice = chooseGuilty(row, this.groups, this.named, pc, this.frames, this.garbledAt);
+    const guilty = choice.garbled ? undefined : choice.function;
+    const title = renderTitle(row.title, this.groups, choice.garbled ? 'corrupted' : guilty, this.detail);
 
     let corruptedReason: string | undefined;
     if (row.kind === 'panic' && ORPHAN_PANIC.test(this.groups[1] ?? '')) {
       corruptedReason = 'this panic follows a crash whose report is missing from the log';
+    } else if (choice.garbled) {
+      corruptedReason = `the call trace cannot be trusted: ${choice.garbled}`;
+    } else if (row.noStack === true) {
+      // Nothing to miss: the report has no call trace by nature.
     } else if (this.frames.length === 0) {
       corruptedReason = 'the report has no call trace';
     } else if (!ownEnd && !(this.panicMessage !== undefined && row.panicsBeforeEnd === true)) {
@@ -459,37 +532,109 @@ function baseName(fn: string): string {
   return dot === -1 ? fn : fn.slice(0, dot);
 }
 
+/** The name a title uses: without clone suffix and with the shortest syscall-prefix trim ("__x64_sys_ioctl" is "sys_ioctl"). */
+function titleName(fn: string): string {
+  const base = baseName(fn);
+  let best = base;
+  for (const prefix of SYSCALL_PREFIXES) {
+    if (base.startsWith(prefix) && base.length > prefix.length && base.length - prefix.length < best.length) best = base.slice(prefix.length);
+  }
+  return best;
+}
+
 function isPlumbing(row: OopsRow, fn: string): boolean {
-  return PLUMBING.some((re) => re.test(fn)) || (row.skip?.some((re) => re.test(fn)) ?? false);
+  const base = baseName(fn);
+  return PLUMBING.some((re) => re.test(base)) || (row.skip?.some((re) => re.test(base)) ?? false);
+}
+
+/** A guilty-function candidate, and where in the call trace it came from (-1: from the header, a named line or pc). */
+interface Candidate {
+  readonly name: string;
+  readonly frame: number;
+}
+
+/** The guilty function, or why the trace it would come from cannot be trusted. */
+interface Choice {
+  readonly function?: string;
+  readonly garbled?: string;
 }
 
 /**
- * Candidates in order: the function the header names (KASAN, WARNING), where the CPU was,
- * then the trace. The first that is not plumbing is guilty; when all are plumbing (a crash
- * inside memset called from start_kernel's own code, say) the first candidate stands.
+ * Candidates in order: the function the header names (KASAN, WARNING), the functions the
+ * report's own lines name (lockdep's "at:"), where the CPU was, then the trace. The row's
+ * extractor picks among those that are not plumbing; when all are plumbing (a crash inside
+ * memset called from start_kernel's own code, say) the first candidate stands. A pick from
+ * at or past a frame that cannot be right makes the title "... in corrupted".
  */
 function chooseGuilty(
   row: OopsRow,
   groups: readonly (string | undefined)[],
+  named: readonly string[],
   pc: CodeLocation | undefined,
   frames: readonly StackFrame[],
-): string | undefined {
-  let candidates: string[] = [];
-  const stallCut = row.stall ? lastIndex(frames, (f) => f.function !== undefined && IRQ_ENTRY.test(baseName(f.function))) : -1;
+  garbledAt: number,
+): Choice {
+  const traced: Candidate[] = [];
+  frames.forEach((f, k) => {
+    if (f.reliable && f.function !== undefined) traced.push({ name: f.function, frame: k });
+  });
+  let candidates: Candidate[] = [];
+  const stallCut = row.stall ? lastIndex(traced, (c) => IRQ_ENTRY.test(baseName(c.name))) : -1;
   if (stallCut >= 0) {
-    candidates = namesOf(frames.slice(stallCut + 1));
+    candidates = traced.slice(stallCut + 1);
   } else {
     const fromHeader = row.headerFunction !== undefined ? groups[row.headerFunction] : undefined;
-    if (fromHeader !== undefined) candidates.push(fromHeader);
-    if (pc?.function !== undefined) candidates.push(pc.function);
-    candidates.push(...namesOf(frames));
+    if (fromHeader !== undefined) candidates.push({ name: fromHeader, frame: -1 });
+    for (const name of named) candidates.push({ name, frame: -1 });
+    if (pc?.function !== undefined) candidates.push({ name: pc.function, frame: -1 });
+    candidates.push(...traced);
   }
-  const guilty = candidates.find((fn) => !isPlumbing(row, fn)) ?? candidates[0];
-  return guilty === undefined ? undefined : baseName(guilty);
+  const kept = candidates.filter((c) => !isPlumbing(row, c.name));
+  let pick: Candidate | undefined;
+  if (row.extractor === 'hang') pick = hangFrame(kept);
+  else if (row.extractor === 'stall') pick = stallFrame(kept, candidates);
+  else pick = kept[0];
+  pick ??= candidates[0];
+  if (pick === undefined) return {};
+  if (garbledAt >= 0 && pick.frame >= garbledAt) {
+    const f = frames[garbledAt]!;
+    return { garbled: `frame ${garbledAt + 1} (${f.function ?? f.address ?? '?'}+0x${(f.offset ?? 0).toString(16)}/0x${(f.size ?? 0).toString(16)}) lies outside its function` };
+  }
+  return { function: titleName(pick.name) };
 }
 
-function namesOf(frames: readonly StackFrame[]): string[] {
-  return frames.filter((f) => f.reliable && f.function !== undefined).map((f) => f.function!);
+/**
+ * syzkaller's hang extractor: a task asleep under rtnl_lock hangs in rtnl_lock, one in any
+ * synchronize_*() in synchronize_rcu; otherwise the first frame that is not the scheduler or
+ * what the task sleeps in.
+ */
+function hangFrame(kept: readonly Candidate[]): Candidate | undefined {
+  for (const c of kept) {
+    if (c.name.includes('rtnl_lock')) return c;
+    if (/synchronize_(?:rcu|srcu|net|sched)/.test(c.name)) return { name: 'synchronize_rcu', frame: c.frame };
+  }
+  return kept.find((c) => !HANG_SKIP.test(baseName(c.name)));
+}
+
+/**
+ * syzkaller's stall extractor: the frame just inside the first entry point (the syscall, work
+ * item or kthread that ran too long). Boot code has no such entry point worth naming
+ * (kernel_init runs every initcall), so there, as when no anchor is found, the stall is
+ * named after the function the timer interrupted.
+ */
+function stallFrame(kept: readonly Candidate[], all: readonly Candidate[]): Candidate | undefined {
+  if (all.some((c) => BOOT_FRAMES.test(baseName(c.name)))) return kept[0];
+  const keep = new Set(kept);
+  let previous: Candidate | undefined;
+  for (const c of all) {
+    const name = titleName(c.name);
+    if (STALL_ANCHORS.test(name)) {
+      if (name.includes('smp_call_function')) return { name: 'smp_call_function', frame: c.frame };
+      return previous ?? (keep.has(c) ? c : kept[0]);
+    }
+    if (keep.has(c)) previous = c;
+  }
+  return kept[0];
 }
 
 function lastIndex<T>(items: readonly T[], test: (item: T) => boolean): number {

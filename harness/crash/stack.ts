@@ -26,8 +26,12 @@ const ARM_SHORT = new RegExp(
 /** arm without KALLSYMS: addresses only. */
 const ARM_ENTERED = /^\s*Function entered at \[<([0-9a-f]+)>\] from \[<([0-9a-f]+)>\]/;
 
-/** "Call trace:" (arm64, arm since 6.8), "Call Trace:" (x86, mips), "Backtrace:" (arm frame-pointer unwinder). */
-export const TRACE_START = /^\s*(?:Call [Tt]race:|Backtrace:)/;
+/**
+ * "Call trace:" (arm64, arm since 6.8), "Call Trace:" (x86, mips), "Backtrace:" (arm
+ * frame-pointer unwinder), kmemleak's "backtrace:" (6.8: "backtrace (crc 1a2b3c4d):"), but not
+ * lockdep's "stack backtrace:", which is followed by a "Call trace:" of its own.
+ */
+export const TRACE_START = /^\s*(?:Call [Tt]race:|Backtrace:|backtrace(?: \(crc [0-9a-f]+\))?:)/;
 
 /** Lines that sit inside a call trace without being frames. */
 const TRACE_NOISE = [
@@ -136,6 +140,11 @@ export class TraceReader {
   readonly frames: StackFrame[] = [];
   /** Index of the last line that belonged to the trace. */
   lastLine = -1;
+  /**
+   * Index of the first reliable frame that cannot be right (an offset past the end of its function: the
+   * unwinder read garbage), -1 while every frame is plausible.
+   */
+  garbledAt = -1;
   private foreign = 0;
 
   feed(text: string, index: number): TraceVerdict {
@@ -145,6 +154,7 @@ export class TraceReader {
         const last = this.frames.at(-1);
         // Keep the repeated callee only when it does not match (a line was lost in between).
         if (k === 0 && found.linked && last !== undefined && (frame.function === undefined || frame.function === last.function)) return;
+        if (this.garbledAt < 0 && frame.reliable && frame.size !== undefined && frame.offset !== undefined && frame.offset > frame.size) this.garbledAt = this.frames.length;
         this.frames.push(frame);
       });
       this.foreign = 0;

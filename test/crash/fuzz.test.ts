@@ -114,11 +114,13 @@ t.test('a 10 MB line without a newline is no crash and no trouble', async (t) =>
 });
 
 t.test('10 MB of console parses in under a second', async (t) => {
-  // A long boot console with every fixture's crash in it, ten times over.
-  const boot = fixtures.find((f) => f.name === 'clean-boot.log')!.log;
+  // A long boot console with every fixture's crash in it, ten times over. One boot: the
+  // fixtures' own boot banners are left out, or each would be an unexpected reboot.
+  const oneBoot = (log: string): string => log.replace(/^.*(?:Linux version \d|Booting the kernel).*$/gm, '');
+  const boot = oneBoot(fixtures.find((f) => f.name === 'clean-boot.log')!.log);
   const megabyte = boot.repeat(Math.ceil((1024 * 1024) / boot.length));
   const parts: string[] = [];
-  for (let i = 0; i < 10; i++) parts.push(megabyte, ...fixtures.map((f) => f.log));
+  for (let i = 0; i < 10; i++) parts.push(megabyte, ...fixtures.map((f) => oneBoot(f.log)));
   const log = parts.join('\n');
   t.ok(log.length >= 10 * 1024 * 1024, `${(log.length / 1e6).toFixed(1)} MB`);
 
