@@ -717,9 +717,12 @@ export const PLUMBING: readonly RegExp[] = [
   /^ret_from_fork|^ret_from_kernel_thread|^kthread$/,
 ];
 
-/** Interrupt entry points: for stalls, the frame after the last of these is the one that ran too long. */
+/**
+ * Interrupt entry points: for stalls, the frame after the last of these is the one that ran
+ * too long. x86 dumps a stalled CPU from an NMI: the interrupted pc follows end_repeat_nmi.
+ */
 export const IRQ_ENTRY =
-  /^(?:el[01]h?_64_irq|el1_irq|el0_irq|__irq_svc|__irq_usr|asm_sysvec_apic_timer_interrupt|apic_timer_interrupt|asm_common_interrupt|ret_from_intr|handle_int|ret_from_irq|except_vec_vi_handler)$/;
+  /^(?:el[01]h?_64_irq|el1_irq|el0_irq|__irq_svc|__irq_usr|asm_sysvec_apic_timer_interrupt|apic_timer_interrupt|asm_common_interrupt|ret_from_intr|handle_int|ret_from_irq|except_vec_vi_handler|end_repeat_nmi|asm_exc_nmi)$/;
 
 /**
  * syzkaller's stall anchors: entry points (a syscall, a work item, a timer, a kthread). A

@@ -230,3 +230,33 @@ t.test('syscall entry points are named as syzbot names them', async (t) => {
   const r = one(t, log('------------[ cut here ]------------', 'WARNING: CPU: 1 PID: 4321 at kernel/foo.c:12 __do_sys_gadget+0x10/0x20', cpu, 'RIP: 0010:__do_sys_gadget+0x10/0x20', 'Call Trace:', ' <TASK>', ' do_syscall_64+0x38/0x90', ' </TASK>', '---[ end trace 0000000000000000 ]---'));
   t.equal(r.title, 'WARNING in gadget');
 });
+
+t.test('an rcu stall dumped from an NMI is named after the pc the NMI interrupted', async (t) => {
+  const r = one(
+    t,
+    log(
+      'rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:',
+      'rcu: \t1-...!: (10499 ticks this GP) idle=9f4/1/0x4000000000000000 softirq=5/5 fqs=0',
+      'Sending NMI from CPU 0 to CPUs 1:',
+      'NMI backtrace for cpu 1',
+      cpu,
+      'Call Trace:',
+      ' <NMI>',
+      ' nmi_cpu_backtrace+0x1b3/0x1f0',
+      ' nmi_cpu_backtrace_handler+0xc/0x20',
+      ' nmi_handle+0x5f/0x150',
+      ' default_do_nmi+0x41/0x120',
+      ' exc_nmi+0x105/0x130',
+      ' end_repeat_nmi+0x16/0x67',
+      'RIP: 0010:gadget_poll+0x3a/0x70',
+      'RSP: 0018:ffffc90000013e28 EFLAGS: 00000246',
+      ' </NMI>',
+      ' <TASK>',
+      ' gadget_ioctl+0x51/0x2c0',
+      ' __x64_sys_ioctl+0x8b/0xc0',
+      ' do_syscall_64+0x38/0x90',
+      ' </TASK>',
+    ),
+  );
+  t.same([r.title, r.kind], ['INFO: rcu detected stall in gadget_ioctl', 'rcu-stall'], 'syzkaller names the frame inside the syscall');
+});
