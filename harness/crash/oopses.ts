@@ -185,7 +185,7 @@ export const OOPSES: readonly OopsRow[] = [
   },
   {
     kind: 'kcsan',
-    header: /BUG: KCSAN: (.*?)\s*$/,
+    header: /BUG: KCSAN: (.+)/,
     title: 'KCSAN: {1}',
     end: RULE,
     noStack: true,
@@ -487,7 +487,7 @@ export const OOPSES: readonly OopsRow[] = [
   },
   {
     kind: 'warning',
-    header: /^WARNING: (?:.*\s)?mm\/\S*\.c:\d+.* k?.?malloc/,
+    header: /^WARNING: (?:.*\s)?mm\/[\w\/.-]+\.c:\d+ (?:\S+ )?k?.?malloc/,
     title: 'WARNING: kmalloc bug in {func}',
     end: END_TRACE,
     skip: [/kmalloc|krealloc|slab|kmem/],
