@@ -41,7 +41,7 @@ const TRACE_NOISE = [
   /^\s*>?[0-9a-f]{4,16}: (?:[0-9a-f?]{2,16}\s*)+$/, // arm stack hex dump
   /^(?:RIP|RSP|RAX|RBX|RCX|RDX|RSI|RDI|RBP|R\d{1,2}|FS|GS|CS|DS|ES|CR\d|DR\d):/, // x86 regs at an irq boundary
   /^Code: /, // x86 at an irq boundary; arm, arm64 and mips just before the end marker
-  new RegExp(String.raw`^\s*${SYM} \S+\.[chS]:\d+ \[inline\]`), // symbolized inline frame
+  new RegExp(String.raw`^\s*(?:\[<?(?:0x)?[0-9a-f]+>?\]\s*)?${SYM} \S+\.[chS]:\d+ \[inline\]`), // symbolized inline frame (kmemleak prints the address)
 ];
 /** Lines that end a trace. The kernel never prints a blank line inside one (KASAN and mips print one after). */
 const TRACE_END = /^(?:\s*$|---\[ end |Modules linked in|Kernel panic|Kernel Offset|SMP: stopping|Rebooting in|(?:Allocated|Freed) by task)/;

@@ -260,3 +260,22 @@ t.test('an rcu stall dumped from an NMI is named after the pc the NMI interrupte
   );
   t.same([r.title, r.kind], ['INFO: rcu detected stall in gadget_ioctl', 'rcu-stall'], 'syzkaller names the frame inside the syscall');
 });
+
+t.test('symbolized inline frames with an address do not end a kmemleak backtrace', async (t) => {
+  const r = one(
+    t,
+    [
+      'unreferenced object 0xffff888012345600 (size 32):',
+      '  comm "syz-executor.0", pid 4321, jiffies 4294892321 (age 12.340s)',
+      '  backtrace:',
+      '    [<ffffffff81a2b3c4>] kmemleak_alloc_recursive include/linux/kmemleak.h:42 [inline]',
+      '    [<ffffffff81a2b3c4>] slab_post_alloc_hook mm/slab.h:766 [inline]',
+      '    [<ffffffff81a2b3c4>] slab_alloc_node mm/slub.c:3452 [inline]',
+      '    [<ffffffff81a2b3c4>] __kmem_cache_alloc_node+0x2f1/0x3b0 mm/slub.c:3491',
+      '    [<ffffffff81a2c000>] kmalloc_trace+0x26/0x60 mm/slab_common.c:1061',
+      '    [<ffffffff82345678>] gadget_add+0x2f/0x90 drivers/misc/gadget.c:77',
+      '',
+    ].join('\n'),
+  );
+  t.same([r.title, r.corrupted], ['memory leak in gadget_add', false]);
+});
