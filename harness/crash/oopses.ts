@@ -651,7 +651,7 @@ export const OOPSES: readonly OopsRow[] = [
  * advice, the decompressor's progress. syzkaller ignores the same.
  */
 const NOT_A_CRASH =
-  /INFO: lockdep is turned off|INFO: Stall ended before state dump start|INFO: NMI handler|(?:handler|interrupt).*took too long|INFO: recovery required on readonly filesystem|WARNING: Unprivileged eBPF is enabled|WARNING: \/etc\/ssh\/moduli|WARNING: workqueue cpumask|WARNING: [Tt]he mand mount option|WARNING: See https|WARNING: kernel not compiled with|uses (?:deprecated v2 capabilities|wireless extensions)|XFS \(\w+\): WARNING|EXT4-fs|Parsing ELF|Decompressing Linux|Unknown parameter '|ODEBUG: /;
+  /INFO: lockdep is turned off|INFO: Stall ended before state dump start|INFO: NMI handler|(?:handler|interrupt).*took too long|INFO: recovery required on readonly filesystem|WARNING: Unprivileged eBPF is enabled|WARNING: \/etc\/ssh\/moduli|WARNING: workqueue cpumask|WARNING: [Tt]he mand mount option|WARNING: See https|WARNING: kernel not compiled with|uses (?:deprecated v2 capabilities|wireless extensions)|XFS \(\w+\): WARNING|EXT4-fs|Parsing ELF|Decompressing Linux|Unknown parameter '|ODEBUG: |(?:BUG|INFO): no syscalls can create resource|INFO: sys_\S* is not present in \/proc\/kallsyms/;
 
 /**
  * Cheap test that rules out almost every console line before the table is tried. It also
