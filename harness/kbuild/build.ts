@@ -21,7 +21,9 @@ import { withLock } from '../util/lock.ts';
 import { shellCommand } from '../util/text.ts';
 
 /** Bump when the build recipe changes in a way that must invalidate cached builds. */
-const RECIPE_VERSION = 1;
+// 2: the boot image is made without ccache (see buildLocked); arm zImages of recipe 1 may
+// hold their baseline's kernel.
+const RECIPE_VERSION = 2;
 const STAMP = 'bootlab-build.json';
 export const BUILD_LOG = 'bootlab-build.log';
 
@@ -164,11 +166,12 @@ async function buildLocked(spec: BuildSpec, dir: string): Promise<BuildOutcome> 
   writeFileSync(log, '');
   const env = makeEnv();
   const base = makeArgs(spec.arch, dir);
-  const make = async (...targets: string[]): Promise<number | undefined> => {
+  const make = async (targets: readonly string[], extraEnv: Readonly<Record<string, string>> = {}): Promise<number | undefined> => {
     const argv = [...base, ...targets];
-    commands.push(`make -C ${spec.variant.tree} ${shellCommand(argv)}`);
+    const prefix = Object.entries(extraEnv).map(([k, v]) => `${k}=${v} `).join('');
+    commands.push(`${prefix}make -C ${spec.variant.tree} ${shellCommand(argv)}`);
     writeFileSync(log, `$ ${commands.at(-1)}\n`, { flag: 'a' });
-    const r = await run('make', argv, { cwd: spec.variant.tree, env, logFile: log });
+    const r = await run('make', argv, { cwd: spec.variant.tree, env: { ...env, ...extraEnv }, logFile: log });
     return r.exitCode;
   };
   const fail = (): BuildOutcome => ({
@@ -182,7 +185,7 @@ async function buildLocked(spec: BuildSpec, dir: string): Promise<BuildOutcome> 
   });
 
   if (how === 'cold') {
-    if ((await make('allnoconfig')) !== 0) return fail();
+    if ((await make(['allnoconfig'])) !== 0) return fail();
     const merge = await run(
       join(spec.variant.tree, 'scripts/kconfig/merge_config.sh'),
       ['-m', '-O', dir, join(dir, '.config'), ...spec.fragments.map((f) => f.path)],
@@ -191,12 +194,16 @@ async function buildLocked(spec: BuildSpec, dir: string): Promise<BuildOutcome> 
     if (merge.exitCode !== 0) return fail();
   }
   // Always olddefconfig: a series may change Kconfig, and it is a no-op otherwise.
-  if ((await make('olddefconfig')) !== 0) return fail();
+  if ((await make(['olddefconfig'])) !== 0) return fail();
   const dropped = checkConfig(spec, dir);
 
   const jobs = spec.jobs ?? availableParallelism();
-  const targets = arch.imageTarget === 'vmlinux' ? ['vmlinux'] : [arch.imageTarget];
-  if ((await make(`-j${jobs}`, ...targets)) !== 0) return fail();
+  // vmlinux through ccache, then the boot image without it. arm's zImage wraps the compressed
+  // kernel with `.incbin "piggy_data"` in piggy.S, and ccache's depend mode hashes piggy.S and
+  // its #includes, never the file .incbin reads: a patched variant's zImage got the baseline's
+  // piggy.o from the cache, and booted the baseline kernel.
+  if ((await make([`-j${jobs}`, 'vmlinux'])) !== 0) return fail();
+  if (arch.imageTarget !== 'vmlinux' && (await make([`-j${jobs}`, arch.imageTarget], { CCACHE_DISABLE: '1' })) !== 0) return fail();
 
   const built: BuiltKernel = {
     arch: spec.arch,

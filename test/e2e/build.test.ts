@@ -6,6 +6,7 @@ import t from 'tap';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { constants, gunzipSync } from 'node:zlib';
 import type { BuildOutcome } from '../../harness/kbuild/build.ts';
 import { cacheRoot } from '../../harness/util/paths.ts';
 import { bootlab, FIXTURES } from '../helpers.ts';
@@ -71,6 +72,27 @@ t.test('a patched variant starts from its baseline build and recompiles only wha
   const [, rebuilt] = outcomes(again.stdout);
   t.equal(rebuilt!.how, 'incremental');
   t.ok(readFileSync(rebuilt!.vmlinux).includes(nonce), 'a series file older than the baseline objects is still compiled in');
+  rmSync(join(patched!.dir, '..'), { recursive: true, force: true });
+});
+
+t.test("an arm variant's zImage decompresses to the patched kernel, not its baseline's", async (t) => {
+  // piggy.S .incbin's the compressed kernel, which ccache's depend mode does not hash: a
+  // cached piggy.o once gave the patched zImage its baseline's kernel.
+  const dir = mkdtempSync(join(tmpdir(), 'bootlab-series-'));
+  const seriesDir = join(dir, 'cma-nonce-arm');
+  mkdirSync(seriesDir);
+  const nonce = `${process.pid}-${Date.now()}`;
+  const patch = readFileSync(join(FIXTURES, 'series', 'cma-count-message', '0001-mm-cma-log-area-count.patch'), 'utf8').replace('activating %u CMA areas', `activating %u CMA areas (${nonce})`);
+  writeFileSync(join(seriesDir, '0001.patch'), patch);
+  writeFileSync(join(seriesDir, 'series'), '0001.patch\n');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+
+  const r = await bootlab(['build', '--arch', 'arm', '--series', seriesDir, '--json']);
+  t.equal(r.exitCode, 0, r.stderr);
+  const [, patched] = outcomes(r.stdout);
+  const zImage = readFileSync(patched!.image);
+  const kernel = gunzipSync(zImage.subarray(zImage.indexOf(Buffer.from([0x1f, 0x8b, 0x08]))), { finishFlush: constants.Z_SYNC_FLUSH });
+  t.ok(kernel.includes(nonce), 'the kernel inside the zImage has the patch');
   rmSync(join(patched!.dir, '..'), { recursive: true, force: true });
 });
 
