@@ -56,6 +56,13 @@ export interface DeadLoop {
   readonly why: string;
 }
 
+/**
+ * The debug fragments (configs/kconfig/debug-*.config). KASAN and KFENCE need the arch's
+ * HAVE_ARCH_KASAN and HAVE_ARCH_KFENCE, which 6.1 has on arm64 and arm, not on mips.
+ */
+export const DEBUG_FRAGMENTS = ['debug-locking', 'debug-kasan', 'debug-ubsan', 'debug-kfence', 'debug-objects', 'debug-list', 'debug-kmemleak', 'debug-lockups'] as const;
+export type DebugFragment = (typeof DEBUG_FRAGMENTS)[number];
+
 export interface ArchSpec {
   /** ARCH= for the kernel's make. */
   readonly linuxArch: string;
@@ -73,6 +80,11 @@ export interface ArchSpec {
   readonly baseFragment: string;
   /** Feature fragments built in by default, in merge order. */
   readonly defaultFragments: readonly string[];
+  /**
+   * What a debug kernel (variant `<series>@debug`) adds to the default fragments, in merge
+   * order: only the detectors 6.1 has on this arch, so every symbol sticks.
+   */
+  readonly debugFragments: readonly DebugFragment[];
   /** ELF e_machine of its vmlinux (elf.h), to tell the arch of a vmlinux given alone. */
   readonly elfMachine: number;
   /**
@@ -106,6 +118,7 @@ export const ARCHES = {
     imagePath: 'arch/arm64/boot/Image',
     baseFragment: 'base-arm64',
     defaultFragments: ['cma', 'cma-debugfs', 'numa', 'hugetlb', 'pernuma', 'cma-areas-7', 'debug-info'],
+    debugFragments: DEBUG_FRAGMENTS,
     elfMachine: 183,
     word: { bytes: 8, bigEndian: false },
     hugetlbCmaMinBytes: 2 ** 30, // 4K pages: PUD_SIZE = 1 GiB
@@ -136,6 +149,7 @@ export const ARCHES = {
     imagePath: 'arch/arm/boot/zImage',
     baseFragment: 'base-arm',
     defaultFragments: ['cma', 'cma-debugfs'],
+    debugFragments: DEBUG_FRAGMENTS,
     elfMachine: 40,
     word: { bytes: 4, bigEndian: false },
     machine: {
@@ -172,6 +186,8 @@ export const ARCHES = {
     imagePath: 'vmlinux',
     baseFragment: 'base-mips',
     defaultFragments: ['cma', 'cma-debugfs'],
+    // No HAVE_ARCH_KASAN or HAVE_ARCH_KFENCE on mips in 6.1.
+    debugFragments: ['debug-locking', 'debug-ubsan', 'debug-objects', 'debug-list', 'debug-kmemleak', 'debug-lockups'],
     elfMachine: 8,
     word: { bytes: 4, bigEndian: true },
     machine: {

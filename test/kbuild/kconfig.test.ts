@@ -57,7 +57,7 @@ t.test('a mismatch message says what was asked, what came out and why', async (t
 t.test('every committed fragment parses, and every arch has its base and default fragments', async (t) => {
   for (const name of fragmentNames()) t.ok(loadFragment(name).values.size > 0, `${name} requests something`);
   for (const arch of ARCH_NAMES) {
-    for (const name of [ARCHES[arch].baseFragment, ...ARCHES[arch].defaultFragments]) {
+    for (const name of [ARCHES[arch].baseFragment, ...ARCHES[arch].defaultFragments, ...ARCHES[arch].debugFragments]) {
       t.doesNotThrow(() => loadFragment(name), `${arch}: ${name}`);
     }
   }
@@ -69,4 +69,13 @@ t.test('an unknown fragment is a user error listing the known ones', async (t) =
   t.type(error, UserError);
   t.match(error.message, join(FRAGMENT_DIR, 'no-such-fragment.config'));
   t.match(error.message, /Known fragments: .*cma-debugfs/);
+});
+
+t.test('every arch lists only debug fragments that exist, and only those its 6.1 kernel has', async (t) => {
+  const known = fragmentNames();
+  for (const arch of ARCH_NAMES) for (const f of ARCHES[arch].debugFragments) t.ok(known.includes(f), `${arch}: ${f}.config exists`);
+  // HAVE_ARCH_KASAN and HAVE_ARCH_KFENCE: arm64 and arm in 6.1, not mips.
+  t.same(ARCH_NAMES.filter((a) => (ARCHES[a].debugFragments as readonly string[]).includes('debug-kasan')), ['arm64', 'arm']);
+  t.same(ARCH_NAMES.filter((a) => (ARCHES[a].debugFragments as readonly string[]).includes('debug-kfence')), ['arm64', 'arm']);
+  t.ok(ARCH_NAMES.every((a) => (ARCHES[a].debugFragments as readonly string[]).includes('debug-locking')), 'lockdep everywhere');
 });
