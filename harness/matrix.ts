@@ -12,11 +12,12 @@ import { isObject, readJsonFile, type Json } from './util/json.ts';
 import { REPO_ROOT } from './util/paths.ts';
 import type { Profile } from './boot/profile.ts';
 import { CMA_EXPECTATIONS, type Expectation, type Gate } from './results/model.ts';
+import { parseVariant } from './variant.ts';
 
 export interface JobSpec {
   readonly id: string;
   readonly arch: ArchName;
-  /** "baseline" or a series spec ("a", "a+b"). */
+  /** "baseline" or a series spec ("a", "a+b"), with a config suffix for a non-default config ("baseline@debug"): harness/variant.ts. */
   readonly variant: string;
   readonly profile: string;
 }
@@ -106,7 +107,11 @@ export function parseMatrix(raw: Json, file: string, profiles: ReadonlyMap<strin
     });
     const variants = stringList(g.variants, `${at}.variants`);
     variants.forEach((v, j) => {
-      if (!/^[A-Za-z0-9._+-]+$/.test(v)) throw err(`${at}.variants[${j}]`, `"${v}" is not a variant: use "baseline" or a series name under patches/ (several joined by "+").`);
+      const field = `${file}: ${at}.variants[${j}]`;
+      const spec = parseVariant(v, field);
+      if (spec.series !== undefined && !/^[A-Za-z0-9._+-]+$/.test(spec.series)) {
+        throw new UserError(`${field}: "${v}" is not a variant: use "baseline" or a series name under patches/ (several joined by "+"), optionally followed by a kernel config such as "@debug".`);
+      }
     });
     const names = stringList(g.profiles, `${at}.profiles`);
     names.forEach((p, j) => {

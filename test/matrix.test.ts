@@ -29,6 +29,25 @@ t.test('matrix errors name the file, the path in it and what is wrong', async (t
   for (const [raw, message] of cases) t.throws(() => parseMatrix(raw as never, F, profiles), { name: 'UserError', message }, String(message));
 });
 
+t.test('a variant may name a kernel config; an unknown one is a user error naming the field', async (t) => {
+  const group = { arches: ['arm64', 'mips'], variants: ['baseline@debug', 'cma-dynamic-areas@debug'], profiles: ['default'] };
+  const m = parseMatrix({ groups: [group] } as never, F, profiles);
+  t.same(m.jobs.map((j) => j.id), ['arm64-baseline@debug-default', 'arm64-cma-dynamic-areas@debug-default', 'mips-baseline@debug-default', 'mips-cma-dynamic-areas@debug-default']);
+  const cases: [string, RegExp][] = [
+    ['baseline@kasan', /^configs\/x\.json: groups\[0\]\.variants\[1\]: "baseline@kasan" asks for the kernel config "kasan", which bootlab does not have\. A variant is <series>\[@<config>\]/],
+    ['@debug', /groups\[0\]\.variants\[1\]: "@debug" names no series before "@"/],
+    ['../x@debug', /groups\[0\]\.variants\[1\]: "\.\.\/x@debug" is not a variant: use "baseline" or a series name under patches\//],
+  ];
+  for (const [variant, message] of cases) {
+    t.throws(() => parseMatrix({ groups: [{ ...group, variants: ['baseline', variant] }] } as never, F, profiles), { name: 'UserError', message }, variant);
+  }
+});
+
+t.test('the nightly boots every arch\'s baseline with the debug config', async (t) => {
+  const debug = loadMatrix('nightly', profiles).jobs.filter((j) => j.variant === 'baseline@debug');
+  t.same(debug.map((j) => j.id).sort(), ['arm-baseline@debug-default', 'arm64-baseline@debug-default', 'mips-baseline@debug-default']);
+});
+
 t.test('a matrix inactivity window applies to first attempts only; the command line wins', async (t) => {
   const group = { arches: ['arm64'], variants: ['baseline'], profiles: ['default'] };
   const m = parseMatrix({ groups: [group], inactivitySeconds: 6 } as never, F, profiles);
@@ -52,7 +71,7 @@ t.test('expectations default to a clean pass; later rules win; a non-pass verdic
 t.test('filters and shards select jobs deterministically; shards partition the matrix', async (t) => {
   const m = loadMatrix('nightly', profiles);
   t.ok(selectJobs(m.jobs, { arches: ['mips'] }).every((j) => j.arch === 'mips'));
-  t.same(selectJobs(m.jobs, { only: 'arm-*-default' }).map((j) => j.id), ['arm-baseline-default', 'arm-cma-dynamic-areas-default']);
+  t.same(selectJobs(m.jobs, { only: 'arm-*-default' }).map((j) => j.id), ['arm-baseline-default', 'arm-cma-dynamic-areas-default', 'arm-baseline@debug-default']);
   const a = selectJobs(m.jobs, { shard: [1, 2] }).map((j) => j.id);
   const b = selectJobs(m.jobs, { shard: [2, 2] }).map((j) => j.id);
   t.same([...a, ...b].sort(), m.jobs.map((j) => j.id).sort(), 'the two shards together are the whole matrix');

@@ -44,7 +44,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'build kernels for the given arches, baseline and with a patch series',
     options: {
       arch: { type: 'string', default: ARCH_NAMES.join(','), description: `comma-separated arches (${arches})` },
-      series: { type: 'string', default: 'none', description: 'patch series under patches/ (comma-separated variants; a+b stacks b on a), or none' },
+      series: { type: 'string', default: 'none', description: 'patch series under patches/ or a path (comma-separated variants; a+b stacks b on a; @debug builds with the debug fragments, baseline@debug too), or none' },
       'kernel-src': RUN_OPTIONS['kernel-src'],
       fragments: { type: 'string', description: 'comma-separated feature fragments (default: per arch)' },
       jobs: { type: 'string', description: 'make -j (default: number of cores)' },
@@ -58,7 +58,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       arch: { type: 'string', default: 'arm64', description: `comma-separated arches (${arches})` },
       profile: { type: 'string', default: 'default', description: 'comma-separated boot profiles' },
       profiles: { type: 'string', description: 'profile file (default: configs/profiles.json)' },
-      series: { type: 'string', default: 'none', description: 'boot the kernel patched with this series too (comma-separated variants; a+b stacks b on a)' },
+      series: { type: 'string', default: 'none', description: 'boot the kernel patched with this series too (comma-separated variants; a+b stacks b on a; @debug builds with the debug fragments)' },
       kernel: { type: 'string', description: 'boot this prebuilt image instead of building (one arch)' },
       ...RUN_OPTIONS,
       ...DEBUG_OPTIONS,
@@ -95,7 +95,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   validate: {
     summary: 'pre-merge validation: baseline vs a series over the pre-merge matrix; exit 1 on any regression',
     options: {
-      series: { type: 'string', description: 'the series under test (name under patches/, a+b, or a path)' },
+      series: { type: 'string', description: 'the series under test (name under patches/, a+b, or a path; @debug runs baseline and series with the debug fragments)' },
       matrix: { type: 'string', default: PREMERGE_MATRIX, description: 'matrix whose jobs are run for baseline and the series' },
       ...MATRIX_OPTIONS,
     },

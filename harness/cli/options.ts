@@ -3,7 +3,8 @@
  * error names it: `--parallel expects a positive integer, got "x"`. Parsed once, at the edge.
  */
 import { parseArchList, type ArchName } from '../arch.ts';
-import { loadStackedSeries, type Series } from '../source/series.ts';
+import { loadStackedSeries } from '../source/series.ts';
+import { parseVariant, variantName, type KernelVariant } from '../variant.ts';
 import { UserError } from '../util/errors.ts';
 import { commaList } from '../util/lists.ts';
 import type { OptionValues } from './command.ts';
@@ -41,11 +42,20 @@ export function arches(values: OptionValues, name: string): ArchName[] | undefin
   return v === undefined ? undefined : parseArchList(v, `--${name}`);
 }
 
-/** Patch series variants: names under patches/ or paths, comma-separated, "a+b" stacking b on a; "none" for none. */
-export function seriesList(values: OptionValues, name: string): Series[] {
+/**
+ * Variants of --series: series names under patches/ or paths, comma-separated, "a+b"
+ * stacking b on a, each with an optional config suffix ("bug-zoo@debug", "baseline@debug");
+ * "none" for none.
+ */
+export function variantList(values: OptionValues, name: string): KernelVariant[] {
   const v = string(values, name);
   if (v === undefined || v === 'none') return [];
-  return commaList(v).map((spec) => loadStackedSeries(spec));
+  return commaList(v).map((text) => {
+    const spec = parseVariant(text, `--${name}`);
+    if (spec.series === undefined) return { name: spec.name, config: spec.config };
+    const series = loadStackedSeries(spec.series);
+    return { name: variantName(series.name, spec.config), config: spec.config, series };
+  });
 }
 
 /** K/N: the K-th of N deterministic slices of a matrix. */

@@ -19,6 +19,7 @@ import { BUILD_DIR_PREFIX } from '../source/tree.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { withLock } from '../util/lock.ts';
 import { shellCommand } from '../util/text.ts';
+import { isBaseline } from '../variant.ts';
 
 /** Bump when the build recipe changes in a way that must invalidate cached builds. */
 // 2: the boot image is made without ccache (see buildLocked); arm zImages of recipe 1 may
@@ -114,7 +115,7 @@ export function readStamp(dir: string): BuiltKernel | undefined {
   const built = JSON.parse(readFileSync(path, 'utf8')) as BuiltKernel;
   for (const f of [built.image, built.vmlinux, built.systemMap, built.config]) if (!existsSync(f)) return undefined;
   // Rebuilt incrementally in place (touch, then make), not trusted.
-  if (built.variant !== 'baseline' && !built.seriesTouched) return undefined;
+  if (!isBaseline(built.variant) && !built.seriesTouched) return undefined;
   return built;
 }
 
@@ -143,7 +144,9 @@ export async function buildKernel(spec: BuildSpec): Promise<BuildOutcome> {
 async function buildLocked(spec: BuildSpec, dir: string): Promise<BuildOutcome> {
   const started = Date.now();
   const cached = readStamp(dir);
-  if (cached) return { ok: true, ...cached, how: 'cached', durationMs: Date.now() - started };
+  // The directory is the config's, whatever the variant was called when it was built (the
+  // same fragments given with --fragments, or named by a config suffix).
+  if (cached) return { ok: true, ...cached, variant: spec.variant.name, how: 'cached', durationMs: Date.now() - started };
 
   const arch = ARCHES[spec.arch];
   const log = join(dir, BUILD_LOG);

@@ -5,6 +5,7 @@
 import { cmaProblems, type CmaCheck } from '../cma/check.ts';
 import type { CrashReport } from '../crash/types.ts';
 import { formatTally } from './tally.ts';
+import { baselineOf, isBaseline } from '../variant.ts';
 import { crashesOf, isBooted, type Comparison, type ComparisonClass, type Expectation, type JobRecord, type JobVerdict, type RunSummary } from './model.ts';
 
 /** What judging a job looks at: its verdict, and for a boot its crashes and CMA check. */
@@ -49,13 +50,14 @@ const titles = (j: JobRecord): Set<string> => new Set(crashesOf(j).map((c) => c.
 /** A job whose outcome says nothing about the kernel: it did not run, or the machine failed it. */
 const noEvidence = (j: JobRecord): boolean => j.verdict === 'not-run' || j.verdict === 'infra-error';
 
-/** Classify every (arch, profile) that has a baseline and another variant. */
+/** Classify every (arch, profile) that has a baseline and another variant, each compared with the baseline of its config. */
 export function compare(jobs: readonly JobRecord[]): Comparison[] {
   const out: Comparison[] = [];
-  const baselines = new Map(jobs.filter((j) => j.variant === 'baseline').map((j) => [`${j.arch}/${j.profile}`, j]));
+  const key = (arch: string, profile: string, baseline: string): string => `${arch}/${profile}/${baseline}`;
+  const baselines = new Map(jobs.filter((j) => isBaseline(j.variant)).map((j) => [key(j.arch, j.profile, j.variant), j]));
   for (const p of jobs) {
-    if (p.variant === 'baseline') continue;
-    const b = baselines.get(`${p.arch}/${p.profile}`);
+    if (isBaseline(p.variant)) continue;
+    const b = baselines.get(key(p.arch, p.profile, baselineOf(p.variant)));
     // An interrupted run's missing jobs, and an infrastructure failure after its retries, are
     // not evidence either way (the exit code counts the infrastructure failure on its own).
     if (!b || noEvidence(b) || noEvidence(p)) continue;

@@ -21,7 +21,8 @@ import { UserError } from '../util/errors.ts';
 import { cmaProblems } from '../cma/check.ts';
 import { formatTally } from './tally.ts';
 import { crashesOf, isBooted, type JobRecord, type RunSummary } from './model.ts';
-import { BASELINE, cmaOutcome, kernelsOf, seconds, variantsOf, verdictText, type Kernel } from './outcome.ts';
+import { cmaOutcome, kernelsOf, seconds, variantsOf, verdictText, type Kernel } from './outcome.ts';
+import { BASELINE, configFragments, DEFAULT_CONFIG, parseVariant, variantName } from '../variant.ts';
 
 export const KCIDB_VERSION = { major: 4, minor: 3 } as const;
 
@@ -134,13 +135,16 @@ export function toKcidb(summary: RunSummary, origin = 'bootlab', options: KcidbO
   const buildId = (k: { arch: string; variant: string }): string => `${run}:${k.arch}:${k.variant}`;
   const kernels = kernelsOf(summary);
 
-  const checkouts = variantsOf(summary).map((variant): KcidbCheckout => {
+  // A checkout is the tree and its patches: the variants of one series built with different
+  // configs ("baseline", "baseline@debug") are builds of one checkout.
+  const checkoutOf = (variant: string): string => variantName(parseVariant(variant, 'variant').series, DEFAULT_CONFIG);
+  const checkouts = [...new Set(variantsOf(summary).map(checkoutOf))].map((variant): KcidbCheckout => {
     // A stacked variant ("a+b") is recorded under its whole name, as one series of all its patches.
     const whole = summary.series.find((s) => s.name === variant);
     const names = variant === BASELINE ? [] : whole ? [variant] : variant.split('+');
     const series = names.map((n) => summary.series.find((s) => s.name === n));
     const known = series.every((s) => s !== undefined);
-    const built = kernels.some((k) => k.variant === variant && k.build?.ok);
+    const built = kernels.some((k) => checkoutOf(k.variant) === variant && k.build?.ok);
     const gitCommit = summary.kernel.gitCommit;
     return {
       id: checkoutId(variant),
@@ -172,11 +176,11 @@ export function toKcidb(summary: RunSummary, origin = 'bootlab', options: KcidbO
     return {
       id: buildId(k),
       origin,
-      checkout_id: checkoutId(k.variant),
+      checkout_id: checkoutId(checkoutOf(k.variant)),
       comment: `${k.arch} ${k.variant}`,
       architecture: k.arch,
-      // Boot runs build each arch with its table's fragments, merged in this order.
-      config_name: [spec.baseFragment, ...spec.defaultFragments].join('+'),
+      // Boot runs build each arch with its table's fragments for the variant's config, merged in this order.
+      config_name: [spec.baseFragment, ...configFragments(spec, parseVariant(k.variant, 'variant').config)].join('+'),
       ...(gcc ? { compiler: `${spec.crossCompile}gcc ${gcc}` } : {}),
       ...(b
         ? {

@@ -161,7 +161,7 @@ interface JobHead {
   /** "<arch>-<variant>-<profile>", unique in a run; also the job's directory name. */
   readonly id: string;
   readonly arch: ArchName;
-  /** "baseline", a series ("a", "a+b"), or "prebuilt" for a kernel given with --kernel. */
+  /** "baseline", a series ("a", "a+b"), with a config suffix for a non-default config ("baseline@debug"), or "prebuilt" for a kernel given with --kernel. */
   readonly variant: string;
   readonly profile: string;
   readonly expected: Expectation;

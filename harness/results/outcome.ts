@@ -7,10 +7,10 @@ import { ARCH_NAMES, type ArchName } from '../arch.ts';
 import { cmaProblems } from '../cma/check.ts';
 import { groupByTitle, type CrashGroup } from '../crash/report.ts';
 import { plural } from '../util/text.ts';
+import { isBaseline } from '../variant.ts';
 import { judgeBoot, judgeCma } from './evaluate.ts';
 import { crashesOf, isBooted, type BuildRecord, type Comparison, type JobRecord, type RunSummary } from './model.ts';
 
-export const BASELINE = 'baseline';
 
 /** Arches present in the run, in the arch table's order (not the order jobs happened to finish). */
 export function archesOf(summary: RunSummary): ArchName[] {
@@ -18,10 +18,10 @@ export function archesOf(summary: RunSummary): ArchName[] {
   return ARCH_NAMES.filter((a) => seen.has(a));
 }
 
-/** Variants present in the run: baseline first, the others in the order the run lists them. */
+/** Variants present in the run: baselines first, the others in the order the run lists them. */
 export function variantsOf(summary: RunSummary): string[] {
   const seen = new Set<string>([...summary.builds.map((b) => b.variant), ...summary.jobs.map((j) => j.variant)]);
-  return [...seen].sort((a, b) => Number(b === BASELINE) - Number(a === BASELINE));
+  return [...seen].sort((a, b) => Number(isBaseline(b)) - Number(isBaseline(a)));
 }
 
 export interface GridRow {

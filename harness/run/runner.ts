@@ -37,6 +37,7 @@ import { toolVersion } from '../util/file-facts.ts';
 import { programs } from '../setup/packages.ts';
 import { requireTools } from '../util/tools.ts';
 import { UserError } from '../util/errors.ts';
+import { DEFAULT_CONFIG, parseVariant, variantName, type KernelVariant } from '../variant.ts';
 import { settled } from '../util/promise.ts';
 import type { GdbBatch } from '../boot/gdb.ts';
 import { isFlaky, signatureOf, tallyOf } from '../results/tally.ts';
@@ -210,7 +211,7 @@ export async function runMatrix(o: RunOptions): Promise<RunSummary> {
                 // The job's own series and tools, not all of the run's.
                 provenance: {
                   job: spec.id,
-                  run: { ...header, series: header.series.filter((s) => s.name === spec.variant), tools: pick(tools, [`${ARCHES[spec.arch].crossCompile}gcc`, ARCHES[spec.arch].machine.qemu]) },
+                  run: { ...header, series: header.series.filter((s) => s.name === parseVariant(spec.variant, `job ${spec.id}`).series), tools: pick(tools, [`${ARCHES[spec.arch].crossCompile}gcc`, ARCHES[spec.arch].machine.qemu]) },
                 },
                 ...(o.gdb ? { gdb: o.gdb } : {}),
                 ...(o.dump ? { dump: true } : {}),
@@ -300,14 +301,25 @@ async function kernelSource(
     const image = supply.kernel.image;
     return supply.source ? { ...supply.source, kernels } : { kernel: { version: imageVersion(image), origin: image, sourceHash: await sha256File(image) }, series: [], kernels };
   }
-  const variants = [...new Set(o.jobs.map((j) => j.variant))].filter((v) => v !== 'baseline');
-  const series = new Map<string, Series>(variants.map((v) => [v, supply.series?.get(v) ?? loadStackedSeries(v)]));
+  // Every series the run's jobs name, loaded once: "bug-zoo@debug" and "bug-zoo" share theirs.
+  const variants = new Map<string, KernelVariant>();
+  const series = new Map<string, Series>();
+  for (const j of o.jobs) {
+    if (variants.has(j.variant)) continue;
+    const spec = parseVariant(j.variant, `job ${j.id}`);
+    let s: Series | undefined;
+    if (spec.series !== undefined) {
+      s = series.get(spec.series) ?? supply.series?.get(spec.series) ?? loadStackedSeries(spec.series);
+      series.set(spec.series, s);
+    }
+    variants.set(j.variant, { name: j.variant, config: spec.config, ...(s ? { series: s } : {}) });
+  }
   const arches = [...new Set(todo.map((j) => j.arch))];
   requireBuildTools(arches);
   const source = await resolveSource(supply.kernelSrc);
   const wanted = [...new Set(todo.map((j) => `${j.arch}\0${j.variant}`))].map((k) => {
     const [arch, variant] = k.split('\0') as [ArchName, string];
-    return { arch, ...(variant !== 'baseline' ? { series: series.get(variant)! } : {}) };
+    return { arch, variant: variants.get(variant)! };
   });
   const built = scheduleBuilds({
     source,
@@ -327,23 +339,25 @@ async function kernelSource(
       key,
       outcome.then((b): Supplied =>
         b.ok
-          ? { ok: true, kernel: { image: b.image, vmlinux: b.vmlinux, systemMap: b.systemMap, config: b.config, rebuild: rebuildCommand(b.arch, b.variant, series.get(b.variant), supply.kernelSrc) }, hasNuma: configHasNuma(b.config) }
+          ? { ok: true, kernel: { image: b.image, vmlinux: b.vmlinux, systemMap: b.systemMap, config: b.config, rebuild: rebuildCommand(b.arch, variants.get(b.variant) ?? { name: b.variant, config: parseVariant(b.variant, 'build').config }, supply.kernelSrc) }, hasNuma: configHasNuma(b.config) }
           : { ok: false, reason: `build failed: ${b.errors[0] ?? 'see the build log'}` },
       ),
     );
   }
   return {
     kernel: { version: source.version, origin: source.origin, sourceHash: source.hash, ...(source.gitCommit ? { gitCommit: source.gitCommit } : {}) },
-    series: [...series.values()].map((s) => ({ name: s.name, hash: s.hash, patches: s.patches.map((p) => ({ file: p.file, sha256: p.sha256 })) })),
+    series: [...new Map([...series.values()].map((s) => [s.name, s])).values()].map((s) => ({ name: s.name, hash: s.hash, patches: s.patches.map((p) => ({ file: p.file, sha256: p.sha256 })) })),
     kernels,
   };
 }
 
-/** The bootlab command that builds a kernel again: its arch, its series, its tree. */
-function rebuildCommand(arch: ArchName, variant: string, series: Series | undefined, kernelSrc: string | undefined): string {
+/** The bootlab command that builds a kernel again: its arch, its variant, its tree. */
+function rebuildCommand(arch: ArchName, variant: KernelVariant, kernelSrc: string | undefined): string {
+  const s = variant.series;
   // A series outside patches/ is named by its directory; stacked ones by their names.
-  const name = series && !series.name.includes('+') && dirname(series.dir) !== PATCH_DIR ? series.dir : variant;
-  return ['bootlab build', `--arch ${arch}`, ...(series ? [`--series ${name}`] : []), ...(kernelSrc ? [`--kernel-src ${resolve(kernelSrc)}`] : [])].join(' ');
+  const name = s && !s.name.includes('+') && dirname(s.dir) !== PATCH_DIR ? s.dir : s?.name;
+  const series = name === undefined && variant.config === DEFAULT_CONFIG ? undefined : variantName(name, variant.config);
+  return ['bootlab build', `--arch ${arch}`, ...(series ? [`--series ${series}`] : []), ...(kernelSrc ? [`--kernel-src ${resolve(kernelSrc)}`] : [])].join(' ');
 }
 
 /** The release an image says it is ("Linux version 6.1.158 ..."); compressed images do not say. */

@@ -15,7 +15,7 @@ import { run } from '../util/proc.ts';
 import { withLock } from '../util/lock.ts';
 
 export interface Variant {
-  /** "baseline" or the series name. */
+  /** "baseline" or the series name; the build schedule adds a config suffix ("bug-zoo@debug"). */
   readonly name: string;
   readonly tree: string;
   readonly series?: Series;

@@ -35,6 +35,14 @@ t.test('baseline vs patched: ok, regression, fixed, still-failing, a new crash t
   t.same([pair.baseline, pair.job], ['arm64-baseline-numa2', 'arm64-series-numa2'], 'a comparison names both jobs');
 });
 
+t.test('a variant built with the debug config is compared with the debug baseline, not the default one', async (t) => {
+  const jobs = [job('baseline', { verdict: 'crash', crashes: [crash('A')] }), job('baseline@debug'), job('bug-zoo@debug', { verdict: 'crash', crashes: [crash('A')], asExpected: false, problems: ['crash'] })];
+  const [c] = compare(jobs);
+  t.same([c!.baseline, c!.job, c!.class], ['arm64-baseline@debug-numa2', 'arm64-bug-zoo@debug-numa2', 'regression'], 'the default baseline\'s crash does not excuse it');
+  t.same(compare([job('baseline'), job('bug-zoo@debug')]), [], 'no debug baseline, no comparison');
+  t.equal(compare([job('baseline@debug'), job('baseline')]).length, 0, 'two baselines are not compared');
+});
+
 t.test('an infrastructure failure, or a job that did not run, is not compared: it says nothing of the series', async (t) => {
   const infra = { verdict: 'infra-error', asExpected: false, problems: ['verdict infra-error'] } as const;
   t.same(compare([job('baseline'), job('series', infra)]), [], 'not a regression');

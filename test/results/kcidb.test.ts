@@ -119,3 +119,16 @@ t.test('a kernel with jobs but no build record still gets a build for its tests 
   t.equal(b?.valid, undefined, 'validity unknown, so left out');
   t.equal(k.tests.filter((x) => x.build_id === b?.id).length, 4);
 });
+
+t.test('a debug kernel is another build of the same checkout, its config named by its fragments', async (t) => {
+  const m = mutableSummary();
+  const debug = (x: { arch: string; variant: string; id?: string }) => x.arch === 'mips' && x.variant === 'baseline';
+  m.builds = [...m.builds, ...m.builds.filter(debug).map((b: object) => ({ ...b, variant: 'baseline@debug' }))];
+  m.jobs = [...m.jobs, ...m.jobs.filter(debug).map((j: { id: string }) => ({ ...j, id: j.id.replace('baseline', 'baseline@debug'), variant: 'baseline@debug' }))];
+  const k = toKcidb(m);
+  t.same(k.checkouts.map((c) => c.id), ['bootlab:20250106-100000-premerge:baseline', 'bootlab:20250106-100000-premerge:cma-dynamic-areas'], 'no checkout of its own');
+  const b = k.builds.find((x) => x.id === 'bootlab:20250106-100000-premerge:mips:baseline@debug');
+  t.equal(b?.checkout_id, 'bootlab:20250106-100000-premerge:baseline');
+  t.equal(b?.config_name, 'base-mips+cma+cma-debugfs+debug-locking+debug-ubsan+debug-objects+debug-list+debug-kmemleak+debug-lockups');
+  t.ok(k.tests.some((x) => x.build_id === b?.id), 'its jobs point at it');
+});

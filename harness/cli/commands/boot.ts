@@ -11,7 +11,8 @@ import { exitCode } from '../../results/exit.ts';
 import { PREBUILT } from '../../run/runner.ts';
 import { UserError } from '../../util/errors.ts';
 import type { OptionValues } from '../command.ts';
-import { arches, list, seriesList, string } from '../options.ts';
+import { arches, list, string, variantList } from '../options.ts';
+import { withBaselines } from '../../variant.ts';
 import { describeJob } from '../printer.ts';
 import { runFromCommandLine } from '../run-matrix.ts';
 
@@ -24,22 +25,22 @@ export async function run(values: OptionValues): Promise<number> {
   const kernel = string(values, 'kernel');
   let image: string | undefined;
   let variants: string[];
-  const series = seriesList(values, 'series');
+  const asked = variantList(values, 'series');
   if (kernel !== undefined) {
     if (archList.length !== 1) throw new UserError('--kernel boots one prebuilt image: give exactly one --arch.');
-    if (series.length > 0) throw new UserError('--kernel boots the image as it is: leave out --series, or build with it instead of --kernel.');
+    if (asked.length > 0) throw new UserError('--kernel boots the image as it is: leave out --series, or build with it instead of --kernel.');
     image = resolve(kernel);
     if (!existsSync(image)) throw new UserError(`--kernel ${image}: no such file.`);
     variants = [PREBUILT];
   } else {
-    variants = ['baseline', ...series.map((s) => s.name)];
+    variants = withBaselines(asked).map((v) => v.name);
   }
   const matrix = oneGroupMatrix('boot', { arches: archList, variants, profiles: wanted.map((p) => p.name) });
   const json = values.json === true;
   const { summary, runDir } = await runFromCommandLine(values, {
     matrix,
     profiles,
-    series: new Map(series.map((s) => [s.name, s])),
+    series: new Map(asked.flatMap((v) => (v.series ? [[v.series.name, v.series] as const] : []))),
     ...(image !== undefined ? { prebuilt: { kernel: { image, rebuild: `not built by bootlab: the image was given with --kernel ${image}` } } } : {}),
     quiet: json,
   });

@@ -1,15 +1,16 @@
 /** bootlab build: build kernels, baseline and patched, and say how each was obtained. */
 import { ARCH_NAMES } from '../../arch.ts';
-import { requireBuildTools, scheduleBuilds, crossKernels } from '../../kbuild/schedule.ts';
+import { crossKernels, requireBuildTools, scheduleBuilds } from '../../kbuild/schedule.ts';
+import { withBaselines } from '../../variant.ts';
 import { resolveSource } from '../../source/tree.ts';
 import { buildExitCode } from '../../results/exit.ts';
 import type { OptionValues } from '../command.ts';
-import { arches, list, positiveInteger, seriesList, string } from '../options.ts';
+import { arches, list, positiveInteger, string, variantList } from '../options.ts';
 import { describeBuild, describeBuildStart, describeSource } from '../printer.ts';
 
 export async function run(values: OptionValues): Promise<number> {
   const archList = arches(values, 'arch') ?? ARCH_NAMES;
-  const series = seriesList(values, 'series');
+  const variants = withBaselines(variantList(values, 'series'));
   const fragments = list(values, 'fragments');
   const jobs = positiveInteger(values, 'jobs');
   requireBuildTools(archList);
@@ -20,7 +21,7 @@ export async function run(values: OptionValues): Promise<number> {
   say(describeSource(source));
   const builds = scheduleBuilds({
     source,
-    kernels: crossKernels(archList, series),
+    kernels: crossKernels(archList, variants),
     ...(fragments ? { fragments: () => fragments } : {}),
     ...(jobs ? { jobs } : {}),
     onEvent: (e) => {

@@ -12,18 +12,23 @@ import type { OptionValues } from '../command.ts';
 import { string } from '../options.ts';
 import { describeRegressions } from '../printer.ts';
 import { jobFilter, runFromCommandLine } from '../run-matrix.ts';
+import { parseVariant, variantName } from '../../variant.ts';
 
 export async function run(values: OptionValues): Promise<number> {
   const spec = string(values, 'series');
   if (spec === undefined) throw new UserError('bootlab validate needs --series <name>: the patch series to validate against the baseline.');
-  const series = loadStackedSeries(spec);
+  const asked = parseVariant(spec, '--series');
+  if (asked.series === undefined) throw new UserError(`--series ${spec} names the baseline: bootlab validate compares a patch series with it. Give the series under test, e.g. --series cma-dynamic-areas (or cma-dynamic-areas@debug).`);
+  const series = loadStackedSeries(asked.series);
   const profiles = loadProfiles();
   // --matrix has a default (cli/commands.ts): parseArgs fills it in.
   const base = loadMatrix(string(values, 'matrix')!, profiles);
-  // Every non-baseline job of the pre-merge matrix is run with the series under test instead.
+  // Every non-baseline job of the pre-merge matrix is run with the series under test instead;
+  // "S@debug" runs every job, baselines too, with that config.
   const jobs = new Map<string, JobSpec>();
   for (const j of base.jobs) {
-    const variant = j.variant === 'baseline' ? 'baseline' : series.name;
+    const was = parseVariant(j.variant, `${base.file}: job ${j.id}`);
+    const variant = variantName(was.series === undefined ? undefined : series.name, asked.configGiven ? asked.config : was.config);
     const id = jobId(j.arch, variant, j.profile);
     jobs.set(id, { ...j, id, variant });
   }
