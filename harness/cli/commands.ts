@@ -15,6 +15,7 @@ export const RUN_OPTIONS = {
   inactivity: { type: 'string', description: "seconds of console silence that make a hang (default 30, or the matrix's)" },
   timeout: { type: 'string', description: 'overall seconds per boot (default 300)' },
   out: { type: 'string', description: 'run directory (default: results/<run-id>)' },
+  profiles: { type: 'string', description: 'profile file (default: configs/profiles.json)' },
 } as const satisfies Readonly<Record<string, OptionSpec>>;
 
 /** The job filters of run, repro and validate, and --resume; cli/run-matrix.ts reads their values. */
@@ -57,7 +58,6 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     options: {
       arch: { type: 'string', default: 'arm64', description: `comma-separated arches (${arches})` },
       profile: { type: 'string', default: 'default', description: 'comma-separated boot profiles' },
-      profiles: { type: 'string', description: 'profile file (default: configs/profiles.json)' },
       series: { type: 'string', default: 'none', description: 'boot the kernel patched with this series too (comma-separated variants; a+b stacks b on a; @debug builds with the debug fragments)' },
       kernel: { type: 'string', description: 'boot this prebuilt image instead of building (one arch)' },
       ...RUN_OPTIONS,

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import type { Profile } from '../boot/profile.ts';
+import { loadProfiles, type Profile } from '../boot/profile.ts';
 import { selectJobs, type JobFilter, type Matrix } from '../matrix.ts';
 import { loadRunDir } from '../results/load.ts';
 import type { RunSummary } from '../results/model.ts';
@@ -29,6 +29,12 @@ export function jobFilter(values: OptionValues): JobFilter {
   const only = string(values, 'only');
   const slice = shard(values, 'shard');
   return { ...(a ? { arches: a } : {}), ...(variants ? { variants } : {}), ...(profiles ? { profiles } : {}), ...(only ? { only } : {}), ...(slice ? { shard: slice } : {}) };
+}
+
+/** The boot profiles of --profiles FILE, or of configs/profiles.json. */
+export function profilesOf(values: OptionValues): Map<string, Profile> {
+  const file = string(values, 'profiles');
+  return loadProfiles(file === undefined ? undefined : resolve(file));
 }
 
 /** --gdb, --break FUNC, --gdb-batch FILE and --dump, as the runner takes them; the last two imply --gdb. */

@@ -1,4 +1,7 @@
 import t from 'tap';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { arches, list, positiveInteger, seconds, shard } from '../../harness/cli/options.ts';
 
 t.test('each parser names the option it parses in its error', async (t) => {
@@ -17,4 +20,17 @@ t.test('values are read as the command uses them; an absent option is undefined'
   t.same(shard({ shard: '2/3' }, 'shard'), [2, 3]);
   t.same(list({ profile: 'a, b,,c' }, 'profile'), ['a', 'b', 'c']);
   t.same(arches({ arch: 'mips,arm64,mips' }, 'arch'), ['mips', 'arm64'], 'in the order given, once each');
+});
+
+t.test('every command that runs jobs reads its profiles from --profiles, or from configs/profiles.json', async (t) => {
+  const { profilesOf } = await import('../../harness/cli/run-matrix.ts');
+  const { COMMANDS } = await import('../../harness/cli/commands.ts');
+  for (const name of ['boot', 'run', 'repro', 'validate']) t.ok(COMMANDS[name]!.options.profiles, `${name} takes --profiles`);
+  t.ok(profilesOf({}).has('default'), 'the default file');
+  const dir = mkdtempSync(join(tmpdir(), 'bootlab-profiles-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'zoo.json');
+  writeFileSync(file, JSON.stringify({ 'zoo-warn': { description: 'a warning', cmdline: ['bootlab.bug=warn'] } }));
+  t.same([...profilesOf({ profiles: file }).keys()], ['zoo-warn'], 'only the file given');
+  t.throws(() => profilesOf({ profiles: join(dir, 'nope.json') }), { name: 'UserError', message: /nope\.json does not exist/ });
 });

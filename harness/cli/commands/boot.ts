@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { findProfile, loadProfiles } from '../../boot/profile.ts';
+import { findProfile } from '../../boot/profile.ts';
 import { oneGroupMatrix } from '../../matrix.ts';
 import { exitCode } from '../../results/exit.ts';
 import { PREBUILT } from '../../run/runner.ts';
@@ -14,12 +14,11 @@ import type { OptionValues } from '../command.ts';
 import { arches, list, string, variantList } from '../options.ts';
 import { withBaselines } from '../../variant.ts';
 import { describeJob } from '../printer.ts';
-import { runFromCommandLine } from '../run-matrix.ts';
+import { profilesOf, runFromCommandLine } from '../run-matrix.ts';
 
 export async function run(values: OptionValues): Promise<number> {
   const archList = arches(values, 'arch')!;
-  const file = string(values, 'profiles');
-  const profiles = loadProfiles(file === undefined ? undefined : resolve(file));
+  const profiles = profilesOf(values);
   const wanted = (list(values, 'profile') ?? []).map((p) => findProfile(p, profiles));
   if (wanted.length === 0) throw new UserError('--profile is empty: give one or more profile names.');
   const kernel = string(values, 'kernel');

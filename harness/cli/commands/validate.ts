@@ -3,7 +3,6 @@
  * compared with its baseline. The run's gate is "regressions": what counts is what S makes
  * worse (and infrastructure failures), not what already failed without it.
  */
-import { loadProfiles } from '../../boot/profile.ts';
 import { jobId, loadMatrix, type JobSpec } from '../../matrix.ts';
 import { exitCode } from '../../results/exit.ts';
 import { loadStackedSeries } from '../../source/series.ts';
@@ -11,7 +10,7 @@ import { UserError } from '../../util/errors.ts';
 import type { OptionValues } from '../command.ts';
 import { string } from '../options.ts';
 import { describeRegressions } from '../printer.ts';
-import { jobFilter, runFromCommandLine } from '../run-matrix.ts';
+import { jobFilter, profilesOf, runFromCommandLine } from '../run-matrix.ts';
 import { parseVariant, variantName } from '../../variant.ts';
 
 export async function run(values: OptionValues): Promise<number> {
@@ -20,7 +19,7 @@ export async function run(values: OptionValues): Promise<number> {
   const asked = parseVariant(spec, '--series');
   if (asked.series === undefined) throw new UserError(`--series ${spec} names the baseline: bootlab validate compares a patch series with it. Give the series under test, e.g. --series cma-dynamic-areas (or cma-dynamic-areas@debug).`);
   const series = loadStackedSeries(asked.series);
-  const profiles = loadProfiles();
+  const profiles = profilesOf(values);
   // --matrix has a default (cli/commands.ts): parseArgs fills it in.
   const base = loadMatrix(string(values, 'matrix')!, profiles);
   // Every non-baseline job of the pre-merge matrix is run with the series under test instead;
