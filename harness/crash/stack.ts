@@ -8,12 +8,13 @@ import type { CodeLocation, StackFrame } from './types.ts';
 const SYM = String.raw`[A-Za-z_.$][\w.$]*`;
 
 /**
- * arm64 ` f+0x50/0x188`, mips `[<8012abcd>] f+0x../0x..`, x86 ` f+0x..` and ` ? f+0x..`
+ * arm64 ` f+0x50/0x188`, mips `[<8012abcd>] f+0x../0x..` (`[<(____ptrval____)>]` where
+ * printk hashes the address before the random pool is ready: kmemleak at boot), x86 ` f+0x..` and ` ? f+0x..`
  * (unreliable), each optionally followed by ` [module]`, a symbolized file:line or arm64's
  * ` (P)`/` (L)` tag, which are ignored.
  */
 const FRAME = new RegExp(
-  String.raw`^\s*(?:\[<?(?:0x)?([0-9a-f]+)>?\]\s*)?(\?\s+)?(${SYM})\+0x([0-9a-f]+)\/0x([0-9a-f]+)(?:\s+\[([\w-]+)[^\]]*\])?`,
+  String.raw`^\s*(?:\[<?(?:(?:0x)?([0-9a-f]+)|\(_*ptrval_*\))>?\]\s*)?(\?\s+)?(${SYM})\+0x([0-9a-f]+)\/0x([0-9a-f]+)(?:\s+\[([\w-]+)[^\]]*\])?`,
 );
 /** arm with CONFIG_BACKTRACE_VERBOSE (and before 5.x): `[<c0..>] (f) from [<c0..>] (g+0x../0x..)`. */
 const ARM_VERBOSE = new RegExp(

@@ -279,3 +279,8 @@ t.test('symbolized inline frames with an address do not end a kmemleak backtrace
   );
   t.same([r.title, r.corrupted], ['memory leak in gadget_add', false]);
 });
+
+t.test('frames whose address printk hashed before the random pool was ready', async (t) => {
+  const r = one(t, ['unreferenced object 0xffffff80029dde00 (size 256):', '  comm "swapper/0", pid 1, jiffies 4294892683', '  backtrace:', '    [<(____ptrval____)>] __kmem_cache_alloc_node+0x1bc/0x284', '    [<(____ptrval____)>] kmalloc_trace+0x44/0xa0', '    [<(____ptrval____)>] gadget_add+0x28/0x30', '    [<(____ptrval____)>] do_one_initcall+0x17c/0x328', ''].join('\n'));
+  t.same([r.title, r.frames.length], ['memory leak in gadget_add', 4]);
+});
