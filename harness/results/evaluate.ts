@@ -4,7 +4,7 @@
  */
 import { cmaProblems, type CmaCheck } from '../cma/check.ts';
 import type { CrashReport } from '../crash/types.ts';
-import { formatTally } from './tally.ts';
+import { formatTally, jobSignature } from './tally.ts';
 import { baselineOf, isBaseline } from '../variant.ts';
 import { crashesOf, isBooted, type Comparison, type ComparisonClass, type Expectation, type JobRecord, type JobVerdict, type RunSummary } from './model.ts';
 
@@ -81,9 +81,14 @@ export function compare(jobs: readonly JobRecord[]): Comparison[] {
     } else if (p.asExpected) {
       cls = 'fixed';
       reason = `baseline: ${b.problems.join('; ')}`;
-    } else {
+    } else if (jobSignature(b) === jobSignature(p)) {
       cls = 'still-failing';
-      reason = `baseline: ${b.problems.join('; ')} | ${p.variant}: ${p.problems.join('; ')}`;
+      reason = `both ${jobSignature(p)}: baseline: ${b.problems.join('; ')} | ${p.variant}: ${p.problems.join('; ')}`;
+    } else {
+      // Failing differently is a regression: the series broke something the baseline's own
+      // failure did not (a CMA slot error in the baseline, a hang with the series).
+      cls = 'regression';
+      reason = `fails differently: baseline ${jobSignature(b)}, ${p.variant} ${jobSignature(p)}: ${p.problems.join('; ')}`;
     }
     out.push({ arch: p.arch, profile: p.profile, baseline: b.id, job: p.id, variant: p.variant, class: cls, reason });
   }

@@ -35,6 +35,20 @@ t.test('baseline vs patched: ok, regression, fixed, still-failing, a new crash t
   t.same([pair.baseline, pair.job], ['arm64-baseline-numa2', 'arm64-series-numa2'], 'a comparison names both jobs');
 });
 
+t.test('still-failing only when the series fails the way the baseline does; failing differently is a regression', async (t) => {
+  // validate --series cma-dynamic-areas on arm dt-pools-overlimit: the baseline misses CMA
+  // areas for lack of slots, the series hangs in the abort vector.
+  const slots = { verdict: 'pass', cma: slotCheck, asExpected: false, problems: ['CMA check failed: slots'] } as const;
+  const hang = { verdict: 'hang', stopReason: 'stuck', forensics: { registers: [], readings: [], recoveredLines: 0, errors: [], durationMs: 0, firstFault: { exception: 'Data Abort', lines: [] } }, asExpected: false, problems: ['verdict hang'] } as const;
+  const [c] = compare([job('baseline', slots), job('series', hang)]);
+  t.equal(c!.class, 'regression');
+  t.equal(c!.reason, 'fails differently: baseline pass, cma (slot-error), series hang (stuck vCPU; Data Abort): verdict hang', 'both signatures in the reason');
+  const same = compare([job('baseline', hang), job('series', hang)])[0]!;
+  t.same([same.class, same.reason.startsWith('both hang (stuck vCPU; Data Abort)')], ['still-failing', true]);
+  const otherTitle = compare([job('baseline', { verdict: 'crash', crashes: [crash('A')], asExpected: false, problems: ['crash'] }), job('series', { verdict: 'crash', crashes: [crash('A'), crash('B')], asExpected: false, problems: ['crash'] })])[0]!;
+  t.equal(otherTitle.class, 'regression', 'a title the baseline did not print is new');
+});
+
 t.test('a variant built with the debug config is compared with the debug baseline, not the default one', async (t) => {
   const jobs = [job('baseline', { verdict: 'crash', crashes: [crash('A')] }), job('baseline@debug'), job('bug-zoo@debug', { verdict: 'crash', crashes: [crash('A')], asExpected: false, problems: ['crash'] })];
   const [c] = compare(jobs);
