@@ -101,6 +101,24 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     },
     load: () => import('./commands/validate.ts'),
   },
+  bisect: {
+    summary: 'find the patch of a series that makes a job fail the way the whole series does; exit 0 found, 1 inconclusive, 3 infrastructure',
+    options: {
+      series: { type: 'string', description: 'the series to bisect (name under patches/, a+b, or a path; @debug with the debug fragments)' },
+      arch: { type: 'string', description: `the job's arch (one of ${arches})` },
+      profile: { type: 'string', description: "the job's boot profile" },
+      repeat: { type: 'string', description: 'boots per step (default 1): good needs every boot to pass, bad one boot failing like the series' },
+      'any-failure': { type: 'boolean', default: false, description: 'count any failure as bad, not only the whole series\' signature' },
+      out: { type: 'string', description: 'bisection directory (default: results/bisect-<run-id>)' },
+      resume: { type: 'string', description: 'continue the bisection in this directory; finished steps are not redone' },
+      json: { type: 'boolean', default: false, description: 'print bisect.json on stdout' },
+      'kernel-src': RUN_OPTIONS['kernel-src'],
+      inactivity: RUN_OPTIONS.inactivity,
+      timeout: RUN_OPTIONS.timeout,
+      profiles: RUN_OPTIONS.profiles,
+    },
+    load: () => import('./commands/bisect.ts'),
+  },
   merge: {
     summary: 'combine shard runs (--shard K/N) into one summary, JUnit, KCIDB and report',
     options: {
