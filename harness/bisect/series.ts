@@ -62,6 +62,8 @@ export interface BisectState {
   readonly arch: ArchName;
   readonly profile: string;
   readonly series: string;
+  /** How --series named it, paths made absolute: what --resume loads it from. */
+  readonly seriesSpec: string;
   readonly config: ConfigName;
   readonly repeat: number;
   readonly anyFailure: boolean;
@@ -78,6 +80,7 @@ export interface SeriesBisection {
   readonly profile: string;
   readonly profiles: ReadonlyMap<string, Profile>;
   readonly series: Series;
+  readonly seriesSpec: string;
   readonly config: ConfigName;
   readonly repeat: number;
   readonly anyFailure: boolean;
@@ -118,7 +121,7 @@ export async function bisectSeries(b: SeriesBisection): Promise<BisectState> {
   if (previous && (previous.arch !== b.arch || previous.profile !== b.profile || previous.series !== b.series.name || previous.patches.map((p) => p.sha256).join() !== patches.map((p) => p.sha256).join())) {
     throw new UserError(`${stateFile(b.dir)} is the bisection of ${previous.series} on ${previous.arch} ${previous.profile}, not of ${b.series.name} on ${b.arch} ${b.profile}: resume it with its own arguments, or give another --out.`);
   }
-  const state: BisectState = previous ?? { schema: BISECT_SCHEMA, kind: 'series', arch: b.arch, profile: b.profile, series: b.series.name, config: b.config, repeat: b.repeat, anyFailure: b.anyFailure, patches, steps: [] };
+  const state: BisectState = previous ?? { schema: BISECT_SCHEMA, kind: 'series', arch: b.arch, profile: b.profile, series: b.series.name, seriesSpec: b.seriesSpec, config: b.config, repeat: b.repeat, anyFailure: b.anyFailure, patches, steps: [] };
   delete state.result;
   const save = (): void => writeFileAtomic(stateFile(b.dir), `${JSON.stringify(state, null, 2)}\n`);
 

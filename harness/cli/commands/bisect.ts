@@ -19,11 +19,13 @@ export async function run(values: OptionValues): Promise<number> {
   const resume = string(values, 'resume');
   const previous = resume !== undefined ? loadState(resolve(resume)) : undefined;
   if (resume !== undefined && previous === undefined) throw new UserError(`--resume ${resume}: there is no bisect.json in that directory. Give the directory a bisection was started in (its --out).`);
-  const spec = string(values, 'series') ?? (previous ? `${previous.series}${previous.config === 'default' ? '' : `@${previous.config}`}` : undefined);
+  const spec = string(values, 'series') ?? (previous ? `${previous.seriesSpec}${previous.config === 'default' ? '' : `@${previous.config}`}` : undefined);
   if (spec === undefined) throw new UserError('bootlab bisect needs --series <name>: the patch series whose first bad patch to find (a+b stacks b on a).');
   const asked = parseVariant(spec, '--series');
   if (asked.series === undefined) throw new UserError(`--series ${spec} names the baseline: give the series to bisect.`);
   const series = loadStackedSeries(asked.series);
+  // A series given by path is found again from anywhere on --resume.
+  const seriesSpec = asked.series.split('+').map((part) => (part.includes('/') ? resolve(part) : part)).join('+');
   const archList = arches(values, 'arch') ?? (previous ? [previous.arch] : undefined);
   if (archList?.length !== 1) throw new UserError('bootlab bisect boots one job: give exactly one --arch.');
   const profiles = profilesOf(values);
@@ -44,6 +46,7 @@ export async function run(values: OptionValues): Promise<number> {
     profile: profile.name,
     profiles,
     series,
+    seriesSpec,
     config: asked.config,
     repeat,
     anyFailure: values['any-failure'] === true || previous?.anyFailure === true,
