@@ -5,9 +5,15 @@
  * drops any line whose length check fails, so kernel messages that interleave with the
  * report cannot corrupt it. The console loglevel is lowered first to make that rare.
  *
+ * On a kernel with kmemleak (a debug kernel) it first asks for a scan and prints every leak
+ * found, each after a "BUG: memory leak" line as syzkaller's executor prints them.
+ *
  * Kernel command line switches read by this init:
- *   bootlab.hang=1     print nothing and sleep forever (tests the host's hang detection)
- *   bootlab.noalloc=1  skip the CMA allocation smoke test
+ *   bootlab.hang=1       print nothing and sleep forever (tests the host's hang detection)
+ *   bootlab.noalloc=1    skip the CMA allocation smoke test
+ *   bootlab.linger=<s>   wait this many seconds first, so that detectors that report late
+ *                        (hung tasks; kmemleak, which ignores objects younger than 5 s) have
+ *                        reported before the guest powers off
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,11 +26,14 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define REPORT_VERSION 1
 #define CMA_DIR "/sys/kernel/debug/cma"
+#define KMEMLEAK "/sys/kernel/debug/kmemleak"
 
 static void emit(const char *fmt, ...)
 {
@@ -184,9 +193,55 @@ static void report_nodes(void)
 			emit("node %d start_pfn=%ld end_pfn=%ld", i, lo[i], hi[i]);
 }
 
+/*
+ * glibc 2.36 on a 32-bit arch uses the 32-bit-time clock_nanosleep unless the time needs 64
+ * bits, and bootlab's arm and mips kernels have no COMPAT_32BIT_TIME (allnoconfig): sleep()
+ * fails at once there with ENOSYS. Ask for the 64-bit-time call ourselves.
+ */
+static void sleep_seconds(long seconds)
+{
+#ifdef SYS_clock_nanosleep_time64
+	struct {
+		long long tv_sec;
+		long long tv_nsec;
+	} t = { seconds, 0 };
+
+	syscall(SYS_clock_nanosleep_time64, CLOCK_MONOTONIC, 0, &t, NULL);
+#else
+	struct timespec t = { seconds, 0 };
+
+	nanosleep(&t, NULL);
+#endif
+}
+
+/*
+ * Scan for leaks and print each one found. A first scan that finds nothing ends it; otherwise
+ * a second scan a second later, whose list is printed: an object seen once may have been
+ * referenced only from a register at the time (syzkaller's executor does the same).
+ */
+static void report_kmemleak(void)
+{
+	static char buf[1 << 17];
+	char *pos, *next;
+
+	if (access(KMEMLEAK, F_OK) != 0 || write_str(KMEMLEAK, "scan") < 0)
+		return;
+	if (slurp(KMEMLEAK, buf, sizeof(buf)) < 0 || buf[0] == 0)
+		return;
+	sleep_seconds(1);
+	if (write_str(KMEMLEAK, "scan") < 0 || slurp(KMEMLEAK, buf, sizeof(buf)) < 0)
+		return;
+	for (pos = strstr(buf, "unreferenced object"); pos; pos = next) {
+		next = strstr(pos + 1, "unreferenced object");
+		if (next)
+			next[-1] = 0;
+		dprintf(1, "BUG: memory leak\n%s\n", pos);
+	}
+}
+
 int main(void)
 {
-	char cmdline[4096] = "";
+	char cmdline[4096] = "", *linger;
 	int fd;
 
 	mkdir("/dev", 0755);
@@ -208,6 +263,10 @@ int main(void)
 		for (;;)
 			pause();
 	}
+	linger = strstr(cmdline, "bootlab.linger=");
+	if (linger)
+		sleep_seconds(atol(linger + strlen("bootlab.linger=")));
+	report_kmemleak();
 	/* Only emergency messages on the console while the report is written. */
 	klogctl(8, NULL, 1);
 
