@@ -1,6 +1,7 @@
 /**
  * bootlab bisect --series on real builds and boots: the CMA dynamic-areas change, third of
- * four patches, is named on arm (where it hangs in the abort vector) in ceil(log2 4)+2 boots;
+ * four patches, is named on arm (where it hangs in the abort vector) in ceil(log2 4)+2 boots,
+ * and on arm64 stacked on arm64-early-cma-reserve (where it crashes);
  * Ctrl-C in the middle leaves no QEMU or make, and --resume gives the same answer without
  * redoing a step.
  */
@@ -35,6 +36,17 @@ t.test('names the CMA patch of four on arm, in at most four boots', async (t) =>
   t.ok(state.steps.filter((s) => s.position > 0).every((s) => s.build?.how === 'incremental' || s.build?.how === 'cached'), 'patched steps build incrementally from the baseline');
 });
 
+t.test('stacked on arm64-early-cma-reserve, names the same patch for the arm64 crash in cma_init_reserved_mem', async (t) => {
+  const dir = join(out, 'arm64');
+  const r = await bootlab(['bisect', '--series', `arm64-early-cma-reserve+${SERIES}`, '--arch', 'arm64', '--profile', 'numa2', '--out', dir]);
+  t.equal(r.exitCode, 0, r.stderr);
+  t.match(r.stdout, `first bad patch: ${CMA}`);
+  const state = stateOf(dir);
+  t.equal(state.badSignature, 'crash "BUG: unable to handle kernel paging request in cma_init_reserved_mem"');
+  t.ok(state.steps.length <= Math.ceil(Math.log2(5)) + 2, `${state.steps.length} steps for 5 patches`);
+  t.equal(state.result?.firstBad?.position, 4, 'the base patch is position 1');
+});
+
 t.test('Ctrl-C mid-bisection leaves nothing running; --resume finishes without redoing a step', async (t) => {
   const dir = join(out, 'interrupted');
   const child = spawnBootlab(args(dir));
@@ -50,7 +62,7 @@ t.test('Ctrl-C mid-bisection leaves nothing running; --resume finishes without r
   const r = await child;
   t.equal(r.exitCode, 130);
   t.same(await qemuProcesses('bootlab-arm-'), [], 'no QEMU survives');
-  t.same(await pgrep('make .*bootlab-arm'), [], 'no make survives');
+  t.same(await pgrep('make .*bisect-cma'), [], 'no make of a bisection step survives');
   const before = stateOf(dir).steps;
   const stamps = before.map((s) => statSync(join(dir, s.runDir, 'summary.json')).mtimeMs);
   const resumed = await bootlab(['bisect', '--resume', dir]);
