@@ -47,6 +47,17 @@ t.test('stacked on arm64-early-cma-reserve, names the same patch for the arm64 c
   t.equal(state.result?.firstBad?.position, 4, 'the base patch is position 1');
 });
 
+t.test('a step that fails differently is skipped and named, or blamed with --any-failure', async (t) => {
+  const other = join(FIXTURES, 'series', 'bisect-other-failure');
+  const skip = await bootlab(['bisect', '--series', other, '--arch', 'arm', '--profile', 'default', '--out', join(out, 'other')]);
+  t.equal(skip.exitCode, 0, skip.stderr);
+  t.match(skip.stdout, `first bad patch: ${CMA}`);
+  t.match(skip.stdout, /skipped: 0001-init-panic-from-an-initcall\.patch: fails differently \(crash "kernel panic: bootlab bisect fixture: an unrelated failure"\)/);
+  const any = await bootlab(['bisect', '--series', other, '--arch', 'arm', '--profile', 'default', '--any-failure', '--out', join(out, 'any')]);
+  t.equal(any.exitCode, 0, any.stderr);
+  t.match(any.stdout, 'first bad patch: 0001-init-panic-from-an-initcall.patch "init: panic from an initcall"');
+});
+
 t.test('Ctrl-C mid-bisection leaves nothing running; --resume finishes without redoing a step', async (t) => {
   const dir = join(out, 'interrupted');
   const child = spawnBootlab(args(dir));

@@ -58,6 +58,7 @@ export async function run(values: OptionValues): Promise<number> {
   if (json) process.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
   else {
     process.stdout.write(formatSteps(state));
+    for (const skipped of state.steps.filter((x) => x.outcome === 'skip')) process.stdout.write(`skipped: ${state.patches[skipped.position - 1]?.file ?? '(no patch)'}: ${skipped.why}\n`);
     if (result.firstBad) process.stdout.write(`first bad step: ${join(dir, state.steps.find((s) => s.position === result.firstBad!.position)!.runDir)}\n`);
   }
   out.write(`${result.message}\n`);
