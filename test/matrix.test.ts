@@ -1,10 +1,13 @@
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expectationFor, globMatch, jobId, loadMatrix, parseMatrix, selectJobs } from '../harness/matrix.ts';
 import { loadProfiles } from '../harness/boot/profile.ts';
 import { monitorForAttempt } from '../harness/run/runner.ts';
 
 const profiles = loadProfiles();
 const F = 'configs/x.json';
+const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 t.test('every committed matrix loads, and its jobs are the cross product of its groups', async (t) => {
   for (const name of ['nightly', 'premerge-cma-dynamic-areas', 'repro-arm64-numa-panic']) t.ok(loadMatrix(name, profiles).jobs.length > 0, name);
@@ -46,6 +49,21 @@ t.test('a variant may name a kernel config; an unknown one is a user error namin
 t.test('the nightly boots every arch\'s baseline with the debug config', async (t) => {
   const debug = loadMatrix('nightly', profiles).jobs.filter((j) => j.variant === 'baseline@debug');
   t.same(debug.map((j) => j.id).sort(), ['arm-baseline@debug-default', 'arm64-baseline@debug-default', 'mips-baseline@debug-default']);
+});
+
+t.test('the bug zoo matrix expects, of every zoo bug on every arch, its title or a clean boot and why', async (t) => {
+  const zooProfiles = loadProfiles(join(FIXTURES, 'profiles', 'bug-zoo.json'));
+  const m = loadMatrix(join(FIXTURES, 'matrices', 'bug-zoo.json'), zooProfiles);
+  const patch = readFileSync(join(FIXTURES, 'series', 'bug-zoo', '0001-lib-bootlab-bug-zoo.patch'), 'utf8');
+  const bugs = [...patch.matchAll(/^\+\t\{ "([a-z-]+)", (zoo_\w+) \},$/gm)].map((x) => x[1]!);
+  t.same([...zooProfiles.keys()], bugs.map((b) => `zoo-${b}`), 'one profile per bug of the zoo, in its order');
+  for (const [name, p] of zooProfiles) t.equal(p.cmdline[0], `bootlab.bug=${name.slice('zoo-'.length)}`, name);
+  t.equal(m.jobs.length, bugs.length * 3);
+  for (const j of m.jobs) {
+    const e = expectationFor(j, m.expect);
+    if (e.verdict === 'crash') t.match(e.title, new RegExp(` in zoo_${j.profile.slice('zoo-'.length).replace(/-/g, '_')}$`), `${j.id}: ${e.title}`);
+    else t.ok(e.verdict === 'pass' && e.why, `${j.id}: no detector, and the matrix says why`);
+  }
 });
 
 t.test('a matrix inactivity window applies to first attempts only; the command line wins', async (t) => {
