@@ -412,8 +412,9 @@ export const OOPSES: readonly OopsRow[] = [
     panics: AFTER_OOPS,
   },
   {
+    // mips BUG() is a break instruction: die("Kernel bug detected") prints no file:line.
     kind: 'kernel-bug',
-    header: /[Kk]ernel BUG at /,
+    header: /[Kk]ernel BUG at |^Kernel bug detected\[#\d+\]/,
     title: 'kernel BUG in {func}',
     end: END_TRACE,
     skip: [/^skb_/],
@@ -658,7 +659,7 @@ const NOT_A_CRASH =
  * holds for a line that still has its printk prefix.
  */
 export const HINT =
-  /BUG|WARNING|Unable to handle kernel|Internal error|Unhandled fault|Kernel panic|INFO: |Oops|general protection fault|stack segment|UBSAN: |divide(?: |_)error|Division by zero|PANIC: double fault|invalid opcode|unreferenced object|Booting the kernel|Linux version/;
+  /BUG|[Bb]ug detected|WARNING|Unable to handle kernel|Internal error|Unhandled fault|Kernel panic|INFO: |Oops|general protection fault|stack segment|UBSAN: |divide(?: |_)error|Division by zero|PANIC: double fault|invalid opcode|unreferenced object|Booting the kernel|Linux version/;
 
 export interface HeaderMatch {
   readonly row: OopsRow;

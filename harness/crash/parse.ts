@@ -453,7 +453,7 @@ class ReportBuilder {
     const row = this.row;
     const pc = withAddress(this.pc, this.pcAddr.pc);
     const lr = withAddress(this.lr, this.pcAddr.lr);
-    const choice = chooseGuilty(row, this.groups, this.named, pc, this.frames, this.garbledAt);
+    const choice = chooseGuilty(row, this.groups, this.named, pc, lr, this.frames, this.garbledAt);
     const guilty = choice.garbled ? undefined : choice.function;
     const title = renderTitle(row.title, this.groups, choice.garbled ? 'corrupted' : guilty, this.detail);
 
@@ -571,6 +571,7 @@ function chooseGuilty(
   groups: readonly (string | undefined)[],
   named: readonly string[],
   pc: CodeLocation | undefined,
+  lr: CodeLocation | undefined,
   frames: readonly StackFrame[],
   garbledAt: number,
 ): Choice {
@@ -586,7 +587,12 @@ function chooseGuilty(
     const fromHeader = row.headerFunction !== undefined ? groups[row.headerFunction] : undefined;
     if (fromHeader !== undefined) candidates.push({ name: fromHeader, frame: -1 });
     for (const name of named) candidates.push({ name, frame: -1 });
-    if (pc?.function !== undefined) candidates.push({ name: pc.function, frame: -1 });
+    if (pc?.function !== undefined) {
+      candidates.push({ name: pc.function, frame: -1 });
+      // pc in a leaf helper (a KASAN check, memset): its caller is in lr before any trace,
+      // which a leaf call may not show at all.
+      if (lr?.function !== undefined && isPlumbing(row, pc.function)) candidates.push({ name: lr.function, frame: -1 });
+    }
     candidates.push(...traced);
   }
   const kept = candidates.filter((c) => !isPlumbing(row, c.name));
@@ -594,7 +600,12 @@ function chooseGuilty(
   if (row.extractor === 'hang') pick = hangFrame(kept);
   else if (row.extractor === 'stall') pick = stallFrame(kept, candidates);
   else pick = kept[0];
-  pick ??= candidates[0];
+  if (pick === undefined) {
+    // All plumbing. Where the CPU was (or what the header names) stands; a trace of nothing
+    // but plumbing was cut short before the caller, and naming a helper would be wrong.
+    pick = candidates.find((c) => c.frame < 0);
+    if (pick === undefined && candidates.length > 0) return { garbled: 'every frame of the call trace is plumbing: it stops before the code that called it' };
+  }
   if (pick === undefined) return {};
   if (garbledAt >= 0 && pick.frame >= garbledAt) {
     const f = frames[garbledAt]!;

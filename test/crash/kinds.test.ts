@@ -284,3 +284,12 @@ t.test('frames whose address printk hashed before the random pool was ready', as
   const r = one(t, ['unreferenced object 0xffffff80029dde00 (size 256):', '  comm "swapper/0", pid 1, jiffies 4294892683', '  backtrace:', '    [<(____ptrval____)>] __kmem_cache_alloc_node+0x1bc/0x284', '    [<(____ptrval____)>] kmalloc_trace+0x44/0xa0', '    [<(____ptrval____)>] gadget_add+0x28/0x30', '    [<(____ptrval____)>] do_one_initcall+0x17c/0x328', ''].join('\n'));
   t.same([r.title, r.frames.length], ['memory leak in gadget_add', 4]);
 });
+
+t.test('mips BUG(), lr behind a leaf helper, and a trace of nothing but plumbing', async (t) => {
+  const mipsBug = one(t, ['Kernel bug detected[#1]:', 'CPU: 0 PID: 1 Comm: swapper Not tainted 6.1.0 #1', 'epc   : 80492580 gadget_check+0x10/0x20', 'ra    : 80492600 gadget_init+0x20/0x40', 'Call Trace:', '[<80492580>] gadget_check+0x10/0x20', '[<80492600>] gadget_init+0x20/0x40', '', '---[ end trace 0000000000000000 ]---'].join('\n'));
+  t.same([mipsBug.title, mipsBug.kind], ['kernel BUG in gadget_check', 'kernel-bug']);
+  const leaf = one(t, ['watchdog: BUG: soft lockup - CPU#1 stuck for 3s! [swapper/0:1]', 'CPU: 1 PID: 1 Comm: swapper/0 Not tainted 6.1.0 #1', 'PC is at __asan_load4+0x0/0x58', 'LR is at gadget_spin+0xa9/0xd0', 'pc : [<c026e17c>]    lr : [<c038862d>]    psr: a0000033', ' __asan_load4 from 0x60000013', 'gadget: done'].join('\n'));
+  t.equal(leaf.title, 'BUG: soft lockup in gadget_spin', 'pc in a KASAN check: lr names the caller');
+  const cut = one(t, ['------------[ cut here ]------------', 'WARNING: CPU: 0 PID: 1 at lib/debugobjects.c:515 debug_print_object+0xc8/0x120', 'Call Trace:', '[<8010a580>] show_stack+0x50/0x12c', '[<804940c8>] dump_stack_lvl+0x4c/0x98', '[<8012cf84>] __warn+0x94/0x150', '[<803763f0>] debug_print_object+0xc8/0x120', '[<803780c4>] debug_check_no_obj_freed+0x2cc/0x328', '', '---[ end trace 0000000000000000 ]---'].join('\n'));
+  t.same([cut.title, cut.corrupted], ['WARNING: ODEBUG bug in corrupted', true], 'a trace cut before the caller names no helper');
+});
