@@ -61,6 +61,22 @@ t.test('every fixture parses into the reports its header lists', async (t) => {
   }
 });
 
+t.test('zoo.json names, per arch, the fixture of every zoo bug that has a detector, with the title it gets', async (t) => {
+  const zoo = JSON.parse(readFileSync(join(FIXTURES, 'zoo.json'), 'utf8')) as Record<string, Record<string, { fixture?: string; title?: string; guilty?: string; detector?: false; why?: string }>>;
+  t.same(Object.keys(zoo).sort(), ['arm', 'arm64', 'mips']);
+  for (const [arch, bugs] of Object.entries(zoo)) {
+    for (const [bug, e] of Object.entries(bugs)) {
+      if (e.detector === false) {
+        t.ok(e.why, `${arch} ${bug}: says why it has no detector`);
+        continue;
+      }
+      t.equal(e.fixture, `recorded-zoo-${arch}-${bug}.log`, `${arch} ${bug}: its fixture`);
+      const [first] = parseFixture(e.fixture!);
+      t.same([first?.title, first?.guiltyFunction ?? ''], [e.title, e.guilty ?? ''], `${arch} ${bug}`);
+    }
+  }
+});
+
 t.test('the arm64 CMA oops: fault address, pc, lr, registers, task, release, panic folded in', async (t) => {
   const [r, ...rest] = parseFixture('arm64-cma-paging-request.log');
   t.equal(rest.length, 0, 'the idle-task panic is part of the oops, not a report of its own');

@@ -4,7 +4,7 @@
  * syzkaller's title, the zoo function with the bug as guilty function and, since arm64 kernels carry
  * line tables, its frame in lib/bootlab-bug-zoo.c. Then the pre-merge view: a series that adds
  * a zoo bug is a regression against baseline@debug, named by its crash title. arm64 only, for
- * the suite's time budget; test/fixtures/crash-zoo/ holds the reports of every arch.
+ * the suite's time budget; test/fixtures/crash/recorded-zoo-*.log hold the reports of every arch.
  */
 import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
