@@ -711,7 +711,7 @@ export const PLUMBING: readonly RegExp[] = [
   // Atomics, bitops, refcounts, lists and trees.
   /atomic(?:64)?_(?:dec|inc|read|set|or|xor|and|add|sub|fetch|xchg|cmpxchg|try)|(?:set|clear|change|test)_bit|^refcount_|^kref_|list_add|list_del|list_replace|list_move|list_splice|^rb_|^__rb_|^klist_|xas_(?:start|load|find)|rhashtable_lookup|ida_free/,
   // Waiting, waking, timers and work items: the bug is whoever called them.
-  /__wake_up|^complete$|wait_for_completion|finish_wait|kthread_stop|del_timer|__timer_delete_sync|__mod_timer|sk_stop_timer_sync|flush_work|__cancel_work_timer|cancel_work_sync|try_to_grab_pending|flush_workqueue|drain_workqueue|destroy_workqueue|queue_work|insert_work|__queue_delayed_work|queue_delayed_work_on|cleanup_srcu_struct|might_sleep|__might_resched|perf_trace/,
+  /^cpu_relax$|^(?:__)?(?:const_)?[umn]?delay$|^__const_udelay$|^delay_loop|__wake_up|^complete$|wait_for_completion|finish_wait|kthread_stop|del_timer|__timer_delete_sync|__mod_timer|sk_stop_timer_sync|flush_work|__cancel_work_timer|cancel_work_sync|try_to_grab_pending|flush_workqueue|drain_workqueue|destroy_workqueue|queue_work|insert_work|__queue_delayed_work|queue_delayed_work_on|cleanup_srcu_struct|might_sleep|__might_resched|perf_trace/,
   // Devices, kobjects, inodes and dentries being torn down.
   /kobject_|add_uevent_var|get_device_parent|device_add|device_del|device_unregister|device_destroy|device_release|devres_release_all|device_for_each_child|device_remove_file|^put_device$|sysfs_remove|^iput$|^iput_final$|^ihold$|fast_dput|dput|drop_nlink|find_lock_entries|truncate_inode_pages_range/,
   // Logging helpers and MMIO accessors.

@@ -293,3 +293,8 @@ t.test('mips BUG(), lr behind a leaf helper, and a trace of nothing but plumbing
   const cut = one(t, ['------------[ cut here ]------------', 'WARNING: CPU: 0 PID: 1 at lib/debugobjects.c:515 debug_print_object+0xc8/0x120', 'Call Trace:', '[<8010a580>] show_stack+0x50/0x12c', '[<804940c8>] dump_stack_lvl+0x4c/0x98', '[<8012cf84>] __warn+0x94/0x150', '[<803763f0>] debug_print_object+0xc8/0x120', '[<803780c4>] debug_check_no_obj_freed+0x2cc/0x328', '', '---[ end trace 0000000000000000 ]---'].join('\n'));
   t.same([cut.title, cut.corrupted], ['WARNING: ODEBUG bug in corrupted', true], 'a trace cut before the caller names no helper');
 });
+
+t.test('a busy loop caught in cpu_relax is the loop\'s caller', async (t) => {
+  const r = one(t, ['watchdog: BUG: soft lockup - CPU#1 stuck for 3s! [swapper/0:1]', 'CPU: 1 PID: 1 Comm: swapper/0 Not tainted 6.1.0 #1', 'pc : cpu_relax+0x8/0x10', 'lr : gadget_spin+0x44/0x90', 'sp : ffff80000a2ebd40', 'Call trace:', ' cpu_relax+0x8/0x10', ' gadget_spin+0x44/0x90', ' do_one_initcall+0x58/0x1d0', ' kernel_init+0x24/0x12c', ' ret_from_fork+0x10/0x20', 'gadget: done'].join('\n'));
+  t.equal(r.title, 'BUG: soft lockup in gadget_spin');
+});
