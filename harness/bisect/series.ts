@@ -16,9 +16,8 @@ import type { MonitorOptions } from '../boot/console.ts';
 import { isBooted, type JobRecord } from '../results/model.ts';
 import { jobSignature } from '../results/tally.ts';
 import { runMatrix, type RunEvent } from '../run/runner.ts';
-import type { Series } from '../source/series.ts';
+import { seriesHash, type Series } from '../source/series.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { sha256 } from '../util/hash.ts';
 import { UserError } from '../util/errors.ts';
 import { variantName, type ConfigName } from '../variant.ts';
 import { nextStep, record, startSearch, type SearchState, type StepOutcome } from './search.ts';
@@ -100,7 +99,7 @@ export function patchSubject(path: string, file: string): string {
 /** The first k patches of a series, as a series of its own (variant names cannot hold '/' or '~'). */
 export function seriesPrefix(series: Series, k: number): Series {
   const patches = series.patches.slice(0, k);
-  return { name: `${series.name}.first${k}`, dir: series.dir, patches, hash: sha256(...patches.flatMap((p) => [p.file, String(p.strip), p.sha256])) };
+  return { name: `${series.name}.first${k}`, dir: series.dir, patches, hash: seriesHash(patches) };
 }
 
 const stateFile = (dir: string): string => join(dir, 'bisect.json');

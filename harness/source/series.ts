@@ -27,6 +27,11 @@ export interface Series {
 
 export const PATCH_DIR = join(REPO_ROOT, 'patches');
 
+/** A series' identity: its patches' names, strip levels and contents, in order. */
+export function seriesHash(patches: readonly PatchEntry[]): string {
+  return sha256(...patches.flatMap((p) => [p.file, String(p.strip), p.sha256]));
+}
+
 export interface SeriesLine {
   readonly file: string;
   readonly strip: number;
@@ -100,7 +105,7 @@ export function loadSeries(nameOrPath: string, dir = PATCH_DIR): Series {
     if (touches.length === 0) throw new UserError(`${path} (listed in ${seriesFile}:${line}) contains no unified diff: no "--- a/…" / "+++ b/…" headers.`);
     return { file, path, strip, sha256: sha256(text), touches };
   });
-  return { name, dir: seriesDir, patches, hash: sha256(...patches.flatMap((p) => [p.file, String(p.strip), p.sha256])) };
+  return { name, dir: seriesDir, patches, hash: seriesHash(patches) };
 }
 
 /**
@@ -117,6 +122,6 @@ export function loadStackedSeries(spec: string, dir = PATCH_DIR): Series {
     name: loaded.map((s) => s.name).join('+'),
     dir: loaded[0]!.dir,
     patches,
-    hash: sha256(...patches.flatMap((p) => [p.file, String(p.strip), p.sha256])),
+    hash: seriesHash(patches),
   };
 }
