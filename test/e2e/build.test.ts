@@ -2,7 +2,7 @@
  * Real kernel builds with the Debian cross compilers. The first run in a fresh cache
  * builds three kernels (minutes); afterwards everything comes from the cache.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,16 +39,24 @@ t.test('baseline kernels build for arm64, arm and mips, and an identical second 
   t.same(again.map((b) => b.dir), built.map((b) => b.dir), 'the same build directories are reused');
 });
 
-t.test('a patched variant starts from its baseline build and recompiles only what the series touches', async (t) => {
-  // A series with fresh content each run, so the variant is never already cached.
+/**
+ * A series named `name` whose one patch carries a fresh nonce, so its variant is never
+ * already cached; removed when the test ends.
+ */
+function nonceSeries(t: Test, name: string): { seriesDir: string; nonce: string } {
   const dir = mkdtempSync(join(tmpdir(), 'bootlab-series-'));
-  const seriesDir = join(dir, 'cma-nonce');
+  const seriesDir = join(dir, name);
   mkdirSync(seriesDir);
   const nonce = `${process.pid}-${Date.now()}`;
   const patch = readFileSync(join(FIXTURES, 'series', 'cma-count-message', '0001-mm-cma-log-area-count.patch'), 'utf8').replace('activating %u CMA areas', `activating %u CMA areas (${nonce})`);
   writeFileSync(join(seriesDir, '0001.patch'), patch);
   writeFileSync(join(seriesDir, 'series'), '0001.patch\n');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return { seriesDir, nonce };
+}
+
+t.test('a patched variant starts from its baseline build and recompiles only what the series touches', async (t) => {
+  const { seriesDir, nonce } = nonceSeries(t, 'cma-nonce');
 
   const r = await bootlab(['build', '--arch', 'arm64', '--series', seriesDir, '--json']);
   t.equal(r.exitCode, 0, r.stderr);
@@ -78,14 +86,7 @@ t.test('a patched variant starts from its baseline build and recompiles only wha
 t.test("an arm variant's zImage decompresses to the patched kernel, not its baseline's", async (t) => {
   // piggy.S .incbin's the compressed kernel, which ccache's depend mode does not hash: a
   // cached piggy.o once gave the patched zImage its baseline's kernel.
-  const dir = mkdtempSync(join(tmpdir(), 'bootlab-series-'));
-  const seriesDir = join(dir, 'cma-nonce-arm');
-  mkdirSync(seriesDir);
-  const nonce = `${process.pid}-${Date.now()}`;
-  const patch = readFileSync(join(FIXTURES, 'series', 'cma-count-message', '0001-mm-cma-log-area-count.patch'), 'utf8').replace('activating %u CMA areas', `activating %u CMA areas (${nonce})`);
-  writeFileSync(join(seriesDir, '0001.patch'), patch);
-  writeFileSync(join(seriesDir, 'series'), '0001.patch\n');
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const { seriesDir, nonce } = nonceSeries(t, 'cma-nonce-arm');
 
   const r = await bootlab(['build', '--arch', 'arm', '--series', seriesDir, '--json']);
   t.equal(r.exitCode, 0, r.stderr);
